@@ -1,0 +1,31 @@
+# rficrawl: the README's commands. `make run` crawls the live site into the store; `make test`
+# runs the test suite; `make demo` crawls a small local mirror built from the project's test pages.
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup setup-dev run test demo bench lint
+
+setup:
+	scripts/setup.sh
+
+setup-dev:
+	scripts/setup.sh --dev
+
+run: setup
+	scripts/run.sh
+
+test: setup-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+	scripts/demo.sh
+
+bench: setup-dev
+	$(PY) bench/extract.py
+	$(PY) bench/store.py
+	$(PY) bench/crawl.py
+	$(PY) bench/browser.py
+	$(PY) bench/scale.py
+
+lint: setup-dev
+	.venv/bin/ruff check rficrawl tests bench

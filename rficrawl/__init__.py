@@ -1,0 +1,3 @@
+"""rficrawl: crawl and archive the news of RFI in all its language editions."""
+
+__version__ = "0.1.0"

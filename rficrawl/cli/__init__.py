@@ -1,0 +1,1 @@
+"""The ``rficrawl`` console command: everything that is not ``scrapy crawl``."""

@@ -1,0 +1,1 @@
+"""Scrapy extensions of rficrawl (switched on in settings.py)."""

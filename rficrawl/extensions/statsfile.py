@@ -1,0 +1,43 @@
+"""Write the crawl's final stats to a JSON file (setting ``STATS_FILE``).
+
+Scrapy only logs its stats; scripts, tests and the scheduler need them as data. Off unless
+``STATS_FILE`` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+class StatsFile:
+    def __init__(self, path: Path, crawler: Crawler):
+        self.path = path
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "StatsFile":
+        path = crawler.settings.get("STATS_FILE")
+        if not path:
+            raise NotConfigured("STATS_FILE not set")
+        ext = cls(Path(path), crawler)
+        # Late in the closing sequence so that pipelines' own counts are in.
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed, priority=-1000)
+        return ext
+
+    def spider_closed(self, spider, reason: str) -> None:
+        stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
+        stats["finish_reason"] = reason
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(stats, ensure_ascii=False, indent=1, sort_keys=True))

@@ -1,0 +1,1 @@
+"""Owned by the mongo part of the harness (see tests/conftest.py)."""

@@ -1,0 +1,1 @@
+"""Owned by the scrapyd part of the harness (see tests/conftest.py)."""
