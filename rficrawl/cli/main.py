@@ -16,6 +16,7 @@ from rficrawl import __version__
 # Modules that add sub-commands, in the order they are listed in --help.
 COMMAND_MODULES = [
     "rficrawl.cli.extract",
+    "rficrawl.cli.mirror",
 ]
 
 
