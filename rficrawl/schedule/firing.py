@@ -1,0 +1,108 @@
+"""Start one scheduled job on one node, unless its previous run there is still pending or running.
+
+scrapyd's listjobs.json gives only a job id for running jobs, not its arguments, so the scheduler
+names every run it starts ``<job name>.<UTC start time>`` (``fronts-hourly.20260101T120000Z``) and
+recognises its own runs by that prefix. A run started by hand with another id is not seen as the
+job's, on purpose: the scheduler only answers for what it started.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rficrawl.schedule.config import Job, Schedule
+from rficrawl.schedule.scrapyd import NodeError, ScrapydNode
+
+logger = logging.getLogger("rficrawl.schedule")
+
+FIRED = "fired"
+SKIPPED = "skipped"
+UNREACHABLE = "unreachable"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happened to one job on one node; logged, and printed by ``schedule once``."""
+
+    job: str
+    node: str
+    outcome: str
+    detail: str
+    jobid: str = ""
+
+    def message(self) -> str:
+        head = {
+            FIRED: "fired",
+            SKIPPED: "skipped: still running",
+            UNREACHABLE: "skipped: node unreachable",
+            FAILED: "failed",
+        }[self.outcome]
+        return f"job {self.job} on node {self.node}: {head} ({self.detail})"
+
+
+def job_id(job_name: str, when: datetime | None = None) -> str:
+    """The scrapyd job id of a run of ``job_name`` started at ``when`` (UTC)."""
+    when = (when or datetime.now(UTC)).astimezone(UTC)
+    return f"{job_name}.{when:%Y%m%dT%H%M%S}Z"
+
+
+def job_name_of(jobid: str) -> str | None:
+    """The schedule job a scrapyd job id belongs to, or None for ids the scheduler did not make."""
+    name, dot, stamp = jobid.rpartition(".")
+    if not dot or len(stamp) != 16 or not stamp.endswith("Z"):
+        return None
+    return name
+
+
+def active_runs(jobs: dict[str, list[dict]], job_name: str) -> list[tuple[str, str]]:
+    """(state, job id) of the job's runs that are pending or running in a listjobs.json answer."""
+    return [
+        (state, entry["id"])
+        for state in ("running", "pending")
+        for entry in jobs.get(state, [])
+        if job_name_of(entry.get("id", "")) == job_name
+    ]
+
+
+def fire(
+    schedule: Schedule,
+    job: Job,
+    node_name: str,
+    now: datetime | None = None,
+    timeout: float = 10.0,
+) -> Decision:
+    """Fire ``job`` on one node now, or say why not; never raises for a node's failure."""
+    client = ScrapydNode(schedule.nodes[node_name], timeout=timeout)
+    try:
+        running = active_runs(client.list_jobs(schedule.project), job.name)
+        if running:
+            state, previous = running[0]
+            decision = Decision(job.name, node_name, SKIPPED, f"{previous} is {state}")
+        else:
+            jobid = client.schedule(
+                schedule.project,
+                job.spider,
+                job_id(job.name, now),
+                job.args,
+                job.settings,
+                job.priority,
+            )
+            decision = Decision(job.name, node_name, FIRED, f"spider {job.spider}", jobid)
+    except NodeError as exc:
+        outcome = UNREACHABLE if exc.kind == "unreachable" else FAILED
+        decision = Decision(job.name, node_name, outcome, exc.detail)
+    level = logging.INFO if decision.outcome in (FIRED, SKIPPED) else logging.WARNING
+    logger.log(
+        level, "%s", decision.message() + (f" jobid={decision.jobid}" if decision.jobid else "")
+    )
+    return decision
+
+
+def fire_on_nodes(
+    schedule: Schedule, job: Job, nodes: tuple[str, ...] | None = None
+) -> list[Decision]:
+    """Fire ``job`` on each of its nodes (or the given ones); one node's failure spares the rest."""
+    return [fire(schedule, job, node) for node in (nodes or job.nodes)]
