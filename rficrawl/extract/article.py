@@ -1,0 +1,174 @@
+"""From a downloaded RFI page to an ``ArticleItem``: a pure function, usable without a crawl.
+
+Spiders, the ``rficrawl extract`` command, the tests and the bench all call ``extract_article``.
+A page that cannot give a usable article raises ``NotAnArticle`` with a short machine-readable
+reason, which the spider counts in the crawl stats as ``rficrawl/dropped/<reason>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from parsel import Selector
+from scrapy.http import TextResponse
+
+from rficrawl.editions import editions
+from rficrawl.extract.cleaning import clean_body
+from rficrawl.extract.dates import as_utc
+from rficrawl.extract.liveblog import extract_live_posts
+from rficrawl.extract.loader import (
+    DATALAYER,
+    DOM,
+    FIELD_SOURCES,
+    JSONLD,
+    MERGED_FIELDS,
+    META,
+    ArticleLoader,
+    public_url,
+)
+from rficrawl.extract.sources import (
+    ArticlePage,
+    DatalayerSource,
+    DomSource,
+    JsonLdSource,
+    MetaSource,
+)
+from rficrawl.items import ArticleItem
+
+# Templates (``t-content--{name}``) that carry an article body. Fronts are ``page-builder``;
+# video pages (``video``) hold a player and a caption, not an article, and are dropped.
+ARTICLE_TEMPLATES = frozenset({"article", "breaking", "report", "diaporama"})
+# Datalayer content types of pages that are not articles whatever their template.
+NOT_ARTICLE_TYPES = {"homepage": "front", "section": "front", "tag": "front", "list": "front"}
+# Scripts where a character is a word (no spaces between words) for ``word_count``.
+_WORD = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1780-\u17ff\u0e00-\u0e7f]"
+    r"|[^\s\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+    r"\u1780-\u17ff\u0e00-\u0e7f]+"
+)
+_PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
+
+
+class NotAnArticle(Exception):
+    """The page cannot give a usable article; ``reason`` is short and machine-readable.
+
+    Reasons: ``not-an-article:{template}`` (front, video...), ``truncated``, ``no-title``,
+    ``no-body``, ``no-url``, ``unknown-edition``.
+    """
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def extract_article(
+    response: TextResponse,
+    *,
+    fetched_at: datetime | None = None,
+    base_url: str | None = None,
+) -> ArticleItem:
+    """The article of an RFI page, every field from the first source that gives it.
+
+    ``base_url`` is where the page was fetched from when it is not www.rfi.fr (a local mirror):
+    links on it are stored as their public www.rfi.fr URLs. ``fetched_at`` defaults to now.
+    """
+    base_url = base_url or f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
+    if _is_truncated(response.body):
+        raise NotAnArticle("truncated", f"{response.url} ends before </html>")
+    page = ArticlePage(response)
+    _check_template(page)
+    sources = {
+        JSONLD: JsonLdSource(page),
+        META: MetaSource(page),
+        DOM: DomSource(page),
+        DATALAYER: DatalayerSource(page),
+    }
+    loader = ArticleLoader(page_url=response.url, base_url=base_url)
+    for field, names in FIELD_SOURCES.items():
+        if field == "body_html":
+            continue
+        for name in names:
+            read = getattr(sources[name], field, None)
+            value = read() if read is not None else None
+            if value in (None, "", [], {}):
+                continue
+            loader.add_value(field, value)
+            if field not in MERGED_FIELDS and loader.get_collected_values(field):
+                break
+        if field == "url":
+            loader.context["url"] = loader.get_output_value("url")
+
+    url = loader.get_output_value("url") or _page_url(response, base_url)
+    if not url:
+        raise NotAnArticle("no-url", f"{response.url} states no canonical URL; give the page's URL")
+    loader.replace_value("url", url)
+    edition = _edition(url, sources[DATALAYER].edition())
+    title = loader.get_output_value("title")
+    if not title:
+        raise NotAnArticle("no-title", f"{url} has no headline in any source")
+
+    live_posts = extract_live_posts(Selector(root=page.root, type="html"))
+    body = clean_body(page.body, url) if page.body is not None else None
+    if body is None or not (body.text or live_posts or loader.get_output_value("media")):
+        raise NotAnArticle("no-body", f"{url} has no article text")
+
+    lead = loader.get_output_value("lead") or ""
+    loader.add_value("body_html", body.html)
+    loader.add_value("edition", edition)
+    loader.add_value("language", editions()[edition].language)
+    item = loader.load_item()
+    item["body_text"] = body.text
+    item["word_count"] = count_words(body.text)
+    item["content_hash"] = content_hash(title, lead, body.text)
+    item["live_posts"] = live_posts
+    item["fetched_at"] = as_utc(fetched_at) or datetime.now(UTC)
+    for field in ("authors", "tags", "keywords", "media"):
+        item.setdefault(field, [])
+    item.setdefault("twin_urls", {})
+    return item
+
+
+def content_hash(title: str, lead: str, body_text: str) -> str:
+    """sha256 of the cleaned title, lead and body text: changes only when the words change."""
+    text = "\n\n".join(part.strip() for part in (title, lead, body_text))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def count_words(text: str) -> int:
+    """Words of a text; in scripts written without spaces (Chinese, Japanese, Khmer, Thai) each
+    character counts as one word, the usual convention for these languages."""
+    return sum(1 for word in _WORD.findall(text) if not _PUNCTUATION_ONLY.match(word))
+
+
+def _is_truncated(body: bytes) -> bool:
+    """A page cut off in transfer: no ``</html>`` near its end (a partial body is no article)."""
+    return b"</html" not in body[-4096:].lower()
+
+
+def _check_template(page: ArticlePage) -> None:
+    kind = NOT_ARTICLE_TYPES.get(str(page.datalayer.get("content_type") or ""))
+    template = page.template
+    if kind is None and template is not None and template not in ARTICLE_TEMPLATES:
+        kind = "front" if template == "page-builder" else template
+    if kind is None and template is None and not page.jsonld and page.body is None:
+        kind = "unknown"
+    if kind is not None:
+        raise NotAnArticle(f"not-an-article:{kind}", f"{page.response.url} is a {kind} page")
+
+
+def _page_url(response: TextResponse, base_url: str) -> str | None:
+    if response.url.startswith(("http://", "https://")):
+        return public_url(response.url, base_url)
+    return None
+
+
+def _edition(url: str, datalayer_locale: str | None) -> str:
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    for prefix in (segments[0] if segments else None, datalayer_locale):
+        if prefix in editions():
+            return prefix
+    raise NotAnArticle("unknown-edition", f"{url} is in no edition of editions.toml")

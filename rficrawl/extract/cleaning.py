@@ -1,0 +1,215 @@
+"""Cleaning of an article body: RFI's widgets out, safe HTML and plain text in.
+
+Two steps, each done by the tool made for it. lxml removes what is RFI's page furniture rather
+than the article (the list in ../shared/RFI-SITE.md, "What a body cleaner drops") and makes links
+absolute; nh3 (Rust's ammonia) then applies an allow-list, so whatever RFI or an attacker puts in a
+page, stored HTML holds no script, style, iframe, event handler or ``javascript:`` URL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+from lxml import etree
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# RFI's widgets inside div.t-content__body. Embedded players (m-em-video, m-em-audio) are
+# recorded in the item's ``media`` before cleaning and dropped here; the live-blog widget is read
+# by rficrawl.extract.liveblog. Quotes, text boxes and tweets stay: they are the article's words.
+DROPPED_CLASSES = (
+    "m-interstitial",  # ad + "continue reading" button; the text after it is already in the HTML
+    "m-block-ad",
+    "o-ad-container",
+    "o-ad-sponsoring",
+    "o-self-promo",  # newsletter and app promotions
+    "t-content__shares",
+    "m-share-bar",
+    "o-em-consent",  # consent placeholders of embeds
+    "o-em-adblock",
+    "m-em-video",
+    "m-em-audio",
+    "m-em-liveblog",
+)
+DROPPED_ATTRIBUTES = ("data-tms-ad-type", "data-selfpromo-newsletter", "data-selfpromo-app",
+                      "data-root-share")
+DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "frame", "object", "embed",
+                "svg", "math", "form", "input", "button", "select", "textarea", "aside", "nav",
+                "share-button", "share-modal")
+
+_DROP = etree.XPath(
+    " | ".join(
+        [f".//*[{_has_class(name)}]" for name in DROPPED_CLASSES]
+        + [".//*[contains(@class, 'm-em-video__cmp')]"]
+        + [f".//*[@{attr}]" for attr in DROPPED_ATTRIBUTES]
+        + [f".//{tag}" for tag in DROPPED_TAGS]
+    )
+)
+# "Read also" paragraphs: a paragraph whose only content is a bold link to another RFI page.
+_READ_ALSO = etree.XPath(
+    ".//p[count(*) = 1 and strong[count(*) = 1 and a[@href]]"
+    " and normalize-space(.) = normalize-space(strong)]"
+)
+_COMMENTS = etree.XPath(".//comment() | .//processing-instruction()")
+
+# What stored HTML may contain. Everything else is unwrapped (its text kept) or, for the
+# CLEAN_CONTENT_TAGS, removed with its content.
+ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "q", "cite", "pre", "code",
+    "ul", "ol", "li", "dl", "dt", "dd", "a", "img", "figure", "figcaption", "strong", "b", "em",
+    "i", "u", "s", "sub", "sup", "small", "mark", "abbr", "time", "span",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "noscript", "template", "object", "svg", "math",
+                      "textarea", "select"}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+BLOCK_TAGS = frozenset({
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption", "dt", "dd",
+    "tr", "caption", "div", "figure", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
+    "section", "article",
+})
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CleanBody:
+    html: str  # safe HTML of the body's content (no wrapping element)
+    text: str  # the body's text blocks (headings, paragraphs, list items...) separated by blank lines
+
+
+def is_rfi_link(href: str, base_url: str) -> bool:
+    """Whether a link points into RFI (relative, www.rfi.fr or the mirror the page came from)."""
+    host = urlsplit(urljoin(base_url, href)).netloc.lower()
+    return host in {"www.rfi.fr", "rfi.fr", urlsplit(base_url).netloc.lower()}
+
+
+def clean_body(body: etree._Element, base_url: str) -> CleanBody:
+    """Clean an article body element in place and return its safe HTML and text.
+
+    ``base_url`` is the public URL of the article: relative links and images become absolute on
+    it, so stored HTML works wherever it is shown.
+    """
+    for element in _DROP(body):
+        _remove(element)
+    for paragraph in _READ_ALSO(body):
+        if is_rfi_link(paragraph[0][0].get("href", ""), base_url):
+            _remove(paragraph)
+    for node in _COMMENTS(body):
+        _remove(node)
+    _absolutize(body, base_url)
+    _tidy_whitespace(body)
+    _drop_empty_blocks(body)
+    raw = (body.text or "") + "".join(
+        etree.tostring(child, encoding="unicode", method="html") for child in body
+    )
+    html = nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        clean_content_tags=CLEAN_CONTENT_TAGS,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return CleanBody(html=html.strip(), text=body_text(body))
+
+
+def body_text(element: etree._Element) -> str:
+    """The text of the innermost blocks of a cleaned element, one block a paragraph."""
+    blocks = []
+    for block in element.iter(*BLOCK_TAGS):
+        if block is element or _has_block_child(block):
+            continue
+        text = normalize_text(block.xpath("string()"))
+        if text:
+            blocks.append(text)
+    if not blocks:  # a body of bare text without blocks
+        text = normalize_text(element.xpath("string()"))
+        return text
+    return "\n\n".join(blocks)
+
+
+def normalize_text(text: str | None) -> str:
+    """Collapse runs of whitespace (spaces, newlines, tabs) into one space and strip the ends."""
+    return _SPACES.sub(" ", text).strip() if text else ""
+
+
+def _has_block_child(element: etree._Element) -> bool:
+    return any(child.tag in BLOCK_TAGS for child in element.iterdescendants(*BLOCK_TAGS))
+
+
+def _remove(element: etree._Element) -> None:
+    """Remove an element but keep the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _absolutize(body: etree._Element, base_url: str) -> None:
+    for link in body.iter("a"):
+        href = link.get("href")
+        if href is not None:
+            link.set("href", urljoin(base_url, href.strip()))
+    for image in body.iter("img"):
+        src = image.get("src") or ""
+        if not src or src.startswith("data:"):
+            src = image.get("data-src") or src
+        if src:
+            image.set("src", urljoin(base_url, src.strip()))
+
+
+def _tidy_whitespace(body: etree._Element) -> None:
+    """Collapse whitespace runs and strip it at the edges of blocks (RFI indents its HTML)."""
+    for element in body.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.text:
+            element.text = _SPACES.sub(" ", element.text)
+        if element.tail:
+            element.tail = _SPACES.sub(" ", element.tail)
+        if element.tag in BLOCK_TAGS:
+            if element.text:
+                element.text = element.text.lstrip() or None
+            if element.tail:
+                element.tail = element.tail.strip() or None
+            last = element[-1] if len(element) else None
+            if last is None:
+                if element.text:
+                    element.text = element.text.rstrip() or None
+            elif last.tail:
+                last.tail = last.tail.rstrip() or None
+    if body.text:
+        body.text = body.text.strip() or None
+
+
+def _drop_empty_blocks(body: etree._Element) -> None:
+    """Remove blocks left without text or image once the widgets are gone."""
+    for element in list(body.iter(*BLOCK_TAGS)):
+        if element is body:
+            continue
+        if not normalize_text(element.xpath("string()")) and not any(True for _ in element.iter("img")):
+            _remove(element)

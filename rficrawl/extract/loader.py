@@ -1,0 +1,174 @@
+"""The article loader: every field's sources, in order, and its input/output processors.
+
+An RFI article page states most facts several times: in the JSON-LD ``NewsArticle``, in the meta
+tags, in the visible page (DOM) and in the ``datalayer`` JSON the analytics read. ``FIELD_SOURCES``
+says, for each field, which of them are asked and in which order; the first source that gives a
+value the field's input processor accepts wins, so a missing or broken source (old pages without
+JSON-LD, a JSON-LD that does not parse) lets the next one answer. The readers of each source are
+in ``rficrawl.extract.sources``; the orchestration is ``rficrawl.extract.article.extract_article``.
+
+Fields not listed in ``FIELD_SOURCES`` are derived from the others after loading: ``edition``
+(from the URL's path prefix, else the datalayer's ``site_locale``), ``body_text``, ``word_count``
+and ``content_hash`` (from the cleaned title, lead and body), ``live_posts`` and ``fetched_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+from itemloaders import ItemLoader
+from itemloaders.processors import Identity, MapCompose, TakeFirst
+
+from rficrawl.extract.cleaning import normalize_text
+from rficrawl.extract.dates import as_utc
+from rficrawl.items import ArticleItem
+
+JSONLD, META, DOM, DATALAYER = "jsonld", "meta", "dom", "datalayer"
+
+# field -> sources asked, first that answers wins (``image`` merges: see MergeDicts).
+FIELD_SOURCES: dict[str, tuple[str, ...]] = {
+    "url": (JSONLD, META, DOM, DATALAYER),
+    "content_id": (DATALAYER,),
+    "language": (JSONLD, DOM),
+    "section": (JSONLD, META, DOM, DATALAYER),
+    "kicker": (DOM,),
+    # The datalayer is the one source that names RFI's content types; the template is the fallback.
+    "content_type": (DATALAYER, DOM),
+    "title": (JSONLD, META, DOM, DATALAYER),
+    "lead": (JSONLD, META, DOM),
+    "authors": (JSONLD, DOM, DATALAYER),
+    "published_at": (JSONLD, META, DOM, DATALAYER),
+    "modified_at": (JSONLD, META, DOM),
+    "image": (JSONLD, META, DOM),
+    "tags": (META, DOM, DATALAYER),
+    "keywords": (JSONLD, META),
+    "media": (JSONLD, DOM),
+    "twin_urls": (DOM,),
+    "body_html": (DOM,),
+}
+# Fields whose every source is read and merged instead of the first one winning.
+MERGED_FIELDS = frozenset({"image"})
+
+
+def public_url(url: str, base_url: str) -> str:
+    """Interim stand-in for rficrawl.urls (to_public + canonical_article_url)."""
+    parts = urlsplit(url)
+    base = urlsplit(base_url)
+    scheme, netloc = parts.scheme, parts.netloc
+    if netloc == base.netloc:
+        scheme, netloc = "https", "www.rfi.fr"
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
+    return urlunsplit((scheme, netloc, path, "", ""))
+
+
+def split_keywords(value: str | Iterable[str]) -> list[str]:
+    """Keywords as a list, whether the page gives a list or (older pages) a comma string."""
+    values = [value] if isinstance(value, str) else list(value)
+    words = []
+    for text in values:
+        for word in str(text).replace("，", ",").split(","):
+            word = normalize_text(word)
+            if word:
+                words.append(word)
+    return words
+
+
+def unique(values: Iterable) -> list:
+    """Values in order, without repeats (the page often gives a tag twice)."""
+    seen: set = set()
+    result = []
+    for value in values:
+        key = value.get("name") if isinstance(value, Mapping) else value
+        if key not in seen:
+            seen.add(key)
+            result.append(value)
+    return result
+
+
+def absolute_public_url(value: str, loader_context: Mapping) -> str | None:
+    """A link of the page as a public www.rfi.fr URL (relative, mirror or public input)."""
+    value = normalize_text(value)
+    if not value:
+        return None
+    return public_url(urljoin(loader_context["page_url"], value), loader_context["base_url"])
+
+
+def canonical_url(value: str, loader_context: Mapping) -> str | None:
+    """The article's public canonical URL, or None when the source gives no usable one."""
+    url = absolute_public_url(value, loader_context)
+    if url is None or not url.startswith(("https://", "http://")):
+        return None
+    return url
+
+
+def clean_author(value: Mapping, loader_context: Mapping) -> dict | None:
+    name = normalize_text(value.get("name"))
+    if not name:
+        return None
+    url = value.get("url")
+    return {"name": name, "url": absolute_public_url(url, loader_context) if url else None}
+
+
+def clean_image(value: Mapping, loader_context: Mapping) -> dict | None:
+    image = {
+        "url": absolute_public_url(value["url"], loader_context) if value.get("url") else None,
+        "caption": normalize_text(value.get("caption")) or None,
+        "credit": normalize_text(value.get("credit")) or None,
+    }
+    return image if any(image.values()) else None
+
+
+def clean_media(value: Mapping, loader_context: Mapping) -> dict | None:
+    url = value.get("url")
+    if not url:
+        return None
+    return {
+        "kind": value.get("kind"),
+        "url": absolute_public_url(url, loader_context),
+        "duration": value.get("duration"),
+    }
+
+
+def clean_twins(value: Mapping, loader_context: Mapping) -> dict | None:
+    twins = {}
+    for hreflang, href in value.items():
+        url = canonical_url(href, loader_context)
+        if url and url != loader_context.get("url"):
+            twins[hreflang] = url
+    return twins or None
+
+
+class MergeDicts:
+    """Output processor: one dict from several sources, each key from the first that gives it."""
+
+    def __call__(self, values: Iterable[Mapping]) -> dict | None:
+        merged: dict = {}
+        for value in values:
+            for key, item in value.items():
+                if merged.get(key) is None:
+                    merged[key] = item
+        return merged or None
+
+
+class ArticleLoader(ItemLoader):
+    """Fills an ``ArticleItem``. Loader context: ``page_url`` (the URL fetched) and ``base_url``."""
+
+    default_item_class = ArticleItem
+    default_input_processor = MapCompose(normalize_text)
+    default_output_processor = TakeFirst()
+
+    url_in = MapCompose(canonical_url)
+    body_html_in = Identity()
+    published_at_in = MapCompose(as_utc)
+    modified_at_in = MapCompose(as_utc)
+    authors_in = MapCompose(clean_author)
+    authors_out = unique
+    tags_out = unique
+    keywords_in = MapCompose(split_keywords)
+    keywords_out = unique
+    image_in = MapCompose(clean_image)
+    image_out = MergeDicts()
+    media_in = MapCompose(clean_media)
+    media_out = Identity()
+    twin_urls_in = MapCompose(clean_twins)

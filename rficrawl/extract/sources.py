@@ -1,0 +1,328 @@
+"""The four sources of an RFI article page, each read once from one parse of the page.
+
+``ArticlePage`` parses the response with lxml (once: parsing is the crawler's main CPU cost) and
+finds the JSON-LD ``NewsArticle``, the head's meta and link tags, the ``datalayer`` JSON and the
+article's template. Each source class has one method per field it can answer, returning raw
+values that the loader's input processors clean (``rficrawl.extract.loader``). A method that has
+nothing returns None; a source that is missing or broken answers nothing, never raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property
+
+from lxml import etree
+from scrapy.http import TextResponse
+
+from rficrawl.extract.cleaning import normalize_text
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_HEAD_META = etree.XPath("/html/head/meta")
+_HEAD_LINKS = etree.XPath("/html/head/link[@href]")
+_JSONLD = etree.XPath("//script[@type='application/ld+json']")
+_DATALAYER = etree.XPath("//script[@id='datalayer']")
+_CONTENT = etree.XPath(f"//main//div[{_has_class('t-content')}]")
+_ARTICLE = etree.XPath(f".//article[{_has_class('t-content__article-wrapper')}]")
+_TITLE = etree.XPath(".//h1")
+_CHAPO = etree.XPath(f".//*[{_has_class('t-content__chapo')}]")
+_KICKER = etree.XPath(f".//*[{_has_class('t-content__section')}]")
+_BREADCRUMB = etree.XPath(f".//nav[{_has_class('m-breadcrumb')}]//li/a")
+_DATES = etree.XPath(f".//*[{_has_class('t-content__dates')}]//time/@datetime")
+_FIGURE = etree.XPath(f".//*[{_has_class('t-content__main-media')}]//figure")
+_AUTHORS = etree.XPath(f".//a[{_has_class('m-from-author__name')}]")
+_TAGS = etree.XPath(f".//*[{_has_class('t-content__tags')}]//a[{_has_class('a-hot-tag')}]")
+_BODY = etree.XPath(f".//div[{_has_class('t-content__body')}]")
+_PLAYERS = etree.XPath(".//audio | .//video")
+_TEMPLATE = re.compile(r"\bt-content--([a-z-]+)")
+_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
+                 "LiveBlogPosting", "BlogPosting"}
+
+
+def iso_duration_seconds(value: object) -> int | None:
+    """Seconds of an ISO 8601 duration (``PT7M49S``) or of a plain number; None otherwise."""
+    if isinstance(value, int | float):
+        return int(value)
+    match = _DURATION.match(str(value or "").strip())
+    if not match or not any(match.groupdict().values()):
+        return None
+    parts = {key: float(number or 0) for key, number in match.groupdict().items()}
+    return int(parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"])
+
+
+def _load_json(element: etree._Element) -> object:
+    try:
+        return json.loads(element.text or "", strict=False)
+    except ValueError:
+        return None
+
+
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(element: etree._Element | None) -> str | None:
+    return normalize_text(element.xpath("string()")) if element is not None else None
+
+
+class ArticlePage:
+    """One parse of a downloaded page and the places the sources read from."""
+
+    def __init__(self, response: TextResponse):
+        self.response = response
+        parser = etree.HTMLParser(encoding=response.encoding, remove_comments=True,
+                                  huge_tree=True)
+        root = etree.fromstring(response.body or b"<html></html>", parser)
+        self.root = root if root is not None else etree.fromstring(b"<html></html>", parser)
+        self.content = next(iter(_CONTENT(self.root)), None)
+        scope = self.content if self.content is not None else self.root
+        self.article = next(iter(_ARTICLE(scope)), scope)
+        self.body = next(iter(_BODY(self.article)), None)
+
+    @cached_property
+    def template(self) -> str | None:
+        """The page template, from ``t-content--{template}`` (article, page-builder, video...)."""
+        if self.content is None:
+            return None
+        match = _TEMPLATE.search(self.content.get("class", ""))
+        return match.group(1) if match else None
+
+    @cached_property
+    def jsonld(self) -> dict:
+        """The page's JSON-LD article object; empty when absent or broken."""
+        for script in _JSONLD(self.root):
+            for node in _as_list(_load_json(script)):
+                if not isinstance(node, dict):
+                    continue
+                for candidate in [node, *_as_list(node.get("@graph"))]:
+                    if isinstance(candidate, dict) and set(_as_list(candidate.get("@type"))) & ARTICLE_TYPES:
+                        return candidate
+        return {}
+
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        meta: dict[str, list[str]] = {}
+        for element in _HEAD_META(self.root):
+            key = element.get("property") or element.get("name")
+            content = element.get("content")
+            if key and content is not None:
+                meta.setdefault(key.lower(), []).append(content)
+        return meta
+
+    @cached_property
+    def links(self) -> list[tuple[str, str | None, str]]:
+        """The head's links as (rel, hreflang, href)."""
+        return [(link.get("rel", "").lower(), link.get("hreflang"), link.get("href"))
+                for link in _HEAD_LINKS(self.root)]
+
+    @cached_property
+    def datalayer(self) -> dict:
+        for script in _DATALAYER(self.root):
+            data = _load_json(script)
+            if isinstance(data, dict):
+                return data
+        return {}
+
+
+class JsonLdSource:
+    def __init__(self, page: ArticlePage):
+        self.data = page.jsonld
+
+    def url(self):
+        page = self.data.get("mainEntityOfPage")
+        return self.data.get("url") or (page.get("@id") if isinstance(page, dict) else page)
+
+    def language(self):
+        return self.data.get("inLanguage")
+
+    def section(self):
+        return self.data.get("articleSection")
+
+    def title(self):
+        return self.data.get("headline")
+
+    def lead(self):
+        return self.data.get("description")
+
+    def authors(self):
+        return [a if isinstance(a, dict) else {"name": a} for a in _as_list(self.data.get("author"))]
+
+    def published_at(self):
+        return self.data.get("datePublished")
+
+    def modified_at(self):
+        return self.data.get("dateModified")
+
+    def image(self):
+        images = _as_list(self.data.get("image")) or _as_list(self.data.get("thumbnailUrl"))
+        if not images:
+            return None
+        first = images[0]
+        if isinstance(first, dict):
+            return {"url": first.get("url") or first.get("contentUrl"),
+                    "caption": first.get("caption"), "credit": first.get("creditText")}
+        return {"url": first}
+
+    def keywords(self):
+        return self.data.get("keywords")
+
+    def media(self):
+        media = []
+        for kind in ("audio", "video"):
+            for obj in _as_list(self.data.get(kind)):
+                if isinstance(obj, dict):
+                    media.append({"kind": kind, "url": obj.get("contentUrl") or obj.get("embedUrl"),
+                                  "duration": iso_duration_seconds(obj.get("duration"))})
+        return media
+
+
+class MetaSource:
+    def __init__(self, page: ArticlePage):
+        self.meta = page.meta
+
+    def _first(self, *keys: str) -> str | None:
+        for key in keys:
+            if self.meta.get(key):
+                return self.meta[key][0]
+        return None
+
+    def url(self):
+        return self._first("og:url")
+
+    def section(self):
+        return self._first("article:section")
+
+    def title(self):
+        return self._first("og:title", "twitter:title")
+
+    def lead(self):
+        return self._first("og:description", "description", "twitter:description")
+
+    def published_at(self):
+        return self._first("article:published_time")
+
+    def modified_at(self):
+        return self._first("article:modified_time")
+
+    def image(self):
+        url = self._first("og:image", "twitter:image")
+        return {"url": url} if url else None
+
+    def tags(self):
+        return self.meta.get("article:tag")
+
+    def keywords(self):
+        return self._first("keywords", "news_keywords")
+
+
+class DomSource:
+    def __init__(self, page: ArticlePage):
+        self.page = page
+        self.article = page.article
+
+    def url(self):
+        return next((href for rel, _, href in self.page.links if rel == "canonical"), None)
+
+    def language(self):
+        return self.page.root.get("lang")
+
+    def section(self):
+        links = _BREADCRUMB(self.page.content) if self.page.content is not None else []
+        return _text(links[-1]) if len(links) > 1 else None
+
+    def kicker(self):
+        return _text(next(iter(_KICKER(self.article)), None))
+
+    def content_type(self):
+        return self.page.template
+
+    def title(self):
+        return _text(next(iter(_TITLE(self.article)), None))
+
+    def lead(self):
+        return _text(next(iter(_CHAPO(self.article)), None))
+
+    def authors(self):
+        return [{"name": _text(a), "url": a.get("href")} for a in _AUTHORS(self.article)]
+
+    def published_at(self):
+        dates = _DATES(self.article)
+        return dates[0] if dates else None
+
+    def modified_at(self):
+        dates = _DATES(self.article)
+        return dates[1] if len(dates) > 1 else None
+
+    def image(self):
+        figure = next(iter(_FIGURE(self.article)), None)
+        if figure is None:
+            return None
+        image = next(figure.iter("img"), None)
+        spans = [_text(span) for span in figure.xpath("./figcaption/span")]
+        caption = spans[0] if spans else _text(next(figure.iter("figcaption"), None))
+        return {
+            "url": image.get("src") if image is not None else None,
+            "caption": caption or (image.get("alt") if image is not None else None),
+            "credit": spans[1] if len(spans) > 1 else None,
+        }
+
+    def tags(self):
+        scope = self.page.content if self.page.content is not None else self.article
+        return [_text(a) for a in _TAGS(scope)]
+
+    def media(self):
+        media = []
+        for player in _PLAYERS(self.article):
+            sources = [player.get("src")] + [s.get("src") for s in player.iter("source")]
+            url = next((src for src in sources if src), None)
+            if url:
+                media.append({"kind": player.tag, "url": url, "duration": None})
+        return media
+
+    def twin_urls(self):
+        return {hreflang: href for rel, hreflang, href in self.page.links
+                if rel == "alternate" and hreflang and hreflang != "x-default"}
+
+
+class DatalayerSource:
+    def __init__(self, page: ArticlePage):
+        self.data = page.datalayer
+
+    def url(self):
+        return self.data.get("canonical")
+
+    def content_id(self):
+        return self.data.get("content_id")
+
+    def section(self):
+        supertags = [t.get("name") for t in _as_list(self.data.get("supertag")) if isinstance(t, dict)]
+        return self.data.get("cat1") or next(iter(supertags), None)
+
+    def content_type(self):
+        return self.data.get("content_type")
+
+    def title(self):
+        return self.data.get("content_title")
+
+    def authors(self):
+        return [{"name": a.get("name")} for a in _as_list(self.data.get("authors")) if isinstance(a, dict)]
+
+    def published_at(self):
+        day, time = self.data.get("publication_date"), self.data.get("publication_time")
+        return f"{day}T{time or '00:00:00'}" if day else None
+
+    def tags(self):
+        return [t.get("name") for t in _as_list(self.data.get("tags")) if isinstance(t, dict)]
+
+    def edition(self):
+        return self.data.get("site_locale")
