@@ -35,8 +35,50 @@ STATS_FILE = ""
 RFI_BASE_URL = os.environ.get("RFI_BASE_URL", "https://www.rfi.fr")
 
 # --- Politeness ------------------------------------------------------------------------------------
+# RFI is a public broadcaster's site: crawl it gently by default (docs/spiders.md). Tests and
+# benches turn the delays off with -s, not by code paths.
+ROBOTSTXT_OBEY = True
+# Who we are. RFI answers 403 to bare HTTP clients, so the default looks like a current browser
+# and says it is rficrawl; set your own contact, e.g. -s USER_AGENT="... rficrawl (+mailto:you@example.org)".
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36 rficrawl/0.1"
+)
+ROBOTSTXT_USER_AGENT = "rficrawl"
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+    "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8,zh-CN;q=0.7",
+    "Upgrade-Insecure-Requests": "1",
+    "Sec-Fetch-Dest": "document",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Site": "none",
+}
+# The one concurrency knob for rfi.fr (everything is on www.rfi.fr); AutoThrottle adapts the delay
+# to the site's latency within it.
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+CONCURRENT_REQUESTS = 16
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Retries on 429/5xx and network errors wait RETRY_BACKOFF_BASE * 2**(n-1) s (capped at
+# RETRY_BACKOFF_MAX, or the server's Retry-After) instead of retrying at once.
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
+DOWNLOADER_MIDDLEWARES.update({
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "rficrawl.backoff.BackoffRetryMiddleware": 550,
+})
 
 # --- Discovery -----------------------------------------------------------------------------------
+# `scrapy crawl` checks spider arguments before the crawl starts (rficrawl/commands/crawl.py).
+COMMANDS_MODULE = "rficrawl.commands"
+# Names of further -a arguments that other components read from the spider (the spiders reject
+# unknown names so that a typo such as -a edition=cn is an error, not a crawl of every edition).
+SPIDER_EXTRA_ARGUMENTS: list[str] = []
 
 # --- Parsing and export ----------------------------------------------------------------------------
 FEED_EXPORTERS = {
@@ -46,5 +88,57 @@ FEED_EXPORTERS = {
 # --- Storage (MongoDB) -----------------------------------------------------------------------------
 
 # --- Browser (scrapy-playwright) -------------------------------------------------------------------
+# Only requests with meta["playwright"]=True use Chromium; every other one keeps Scrapy's plain
+# HTTP downloader. The middlewares below decide, from a plain response, which pages need it
+# (docs/browser.md). PLAYWRIGHT_ENABLED=0 turns the browser off entirely (nothing is started).
+PLAYWRIGHT_ENABLED = True
+DOWNLOAD_HANDLERS = {
+    "http": "rficrawl.browser.handler.BrowserDownloadHandler",
+    "https": "rficrawl.browser.handler.BrowserDownloadHandler",
+}
+# The system Chromium (Debian's `chromium`; never `playwright install`) and the flags it needs in
+# containers and sandboxes (no GPU, no user namespaces, no background traffic of its own).
+PLAYWRIGHT_CHROMIUM_PATH = "/usr/bin/chromium"
+PLAYWRIGHT_CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {"headless": True}  # executable_path and args come from the above
+# The browser sends its own headers (a real browser's User-Agent), not Scrapy's: it is used where
+# plain requests are refused.
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None
+# Resource limits: one browser context, a few pages at a time, closed after each response (errors
+# included); no images, fonts or media downloaded; every navigation bounded (milliseconds).
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_BLOCKED_RESOURCE_TYPES = ["image", "font", "media"]
+# Seconds to wait for each batch a "load more" press or a scroll brings.
+PLAYWRIGHT_EXPAND_WAIT = 5.0
+# Live blogs: render and press "load more" at most this many times.
+PLAYWRIGHT_LIVEBLOG_ENABLED = True
+PLAYWRIGHT_LIVEBLOG_MAX_LOADS = 50
+# Load-more / infinite-scroll lists: expanded up to the spider's max_pages, else this many pages.
+PLAYWRIGHT_LOAD_MORE_ENABLED = True
+PLAYWRIGHT_LOAD_MORE_MAX_PAGES = 10
+# Blocked pages (these statuses, challenge pages, pages of a kind without their markup) are fetched
+# once more through the browser; after this many failures in a row escalation stops for the crawl.
+PLAYWRIGHT_ESCALATE_ENABLED = True
+PLAYWRIGHT_ESCALATE_HTTP_CODES = [403, 429]
+PLAYWRIGHT_ESCALATE_EXPECTED_MARKUP = {"article": "div.t-content__body"}
+PLAYWRIGHT_ESCALATE_MAX_FAILURES = 10
+# After RetryMiddleware (550) in the response chain: 429s are retried plainly first.
+DOWNLOADER_MIDDLEWARES.update({
+    "rficrawl.browser.escalation.EscalationMiddleware": 545,
+    "rficrawl.browser.liveblog.LiveBlogMiddleware": 544,
+    "rficrawl.browser.loadmore.LoadMoreMiddleware": 543,
+})
 
 # --- Distributed frontier (scrapy-redis) -----------------------------------------------------------

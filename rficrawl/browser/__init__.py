@@ -1,0 +1,15 @@
+"""The browser part: scrapy-playwright with the system Chromium, used only where a page needs it.
+
+Most of rfi.fr is rendered on the server, so every request goes through Scrapy's plain HTTP
+downloader unless one of these downloader middlewares decides, from the plain response, that a
+browser is needed:
+
+- ``liveblog.LiveBlogMiddleware``: live blogs, whose posts arrive by script; rendered and expanded.
+- ``loadmore.LoadMoreMiddleware``: lists with a "load more" control or infinite scroll; expanded.
+- ``escalation.EscalationMiddleware``: blocked pages (403/429, challenge pages, articles without
+  their body) are fetched once more through the browser.
+
+They share ``render.BrowserMiddleware`` (one browser fetch, with the page actions of
+``actions``); ``handler.BrowserDownloadHandler`` runs the browser requests, ``chromium`` finds and
+configures the browser.
+"""

@@ -1,0 +1,69 @@
+"""Download handler for http/https: plain Scrapy HTTP, or Chromium for ``meta["playwright"]``.
+
+scrapy-playwright's handler already sends only requests with ``meta["playwright"] = True`` to the
+browser and every other one to Scrapy's HTTP/1.1 downloader. This subclass adds what rficrawl
+needs around it:
+
+- the browser is the system Chromium (``PLAYWRIGHT_CHROMIUM_PATH``, ``PLAYWRIGHT_CHROMIUM_ARGS``);
+  a missing one is reported at start and fails each browser request with a message naming the
+  setting, while plain requests go on (a crawl that needs no browser runs without Chromium);
+- ``PLAYWRIGHT_ENABLED = False`` turns the browser off entirely: the handler is then Scrapy's plain
+  one and no Playwright process is started;
+- images, fonts and media are not downloaded by the browser unless
+  ``PLAYWRIGHT_BLOCKED_RESOURCE_TYPES`` says otherwise (a ``PLAYWRIGHT_ABORT_REQUEST`` of the
+  user's own takes precedence).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from playwright.async_api import Request as PlaywrightRequest
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+from rficrawl.browser.chromium import BrowserUnavailable, chromium_problem, launch_options
+
+logger = logging.getLogger(__name__)
+
+
+class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HTTP11DownloadHandler:
+        if not crawler.settings.getbool("PLAYWRIGHT_ENABLED", True):
+            logger.info("Browser off (PLAYWRIGHT_ENABLED=False): every request uses plain HTTP")
+            return HTTP11DownloadHandler.from_crawler(crawler)
+        return cls(crawler)
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        remote = self.config.cdp_url or self.config.connect_url
+        if self.config.browser_type_name == "chromium" and not remote:
+            self.config.launch_options = launch_options(settings)
+        self.browser_problem = chromium_problem(settings)
+        if self.browser_problem:
+            logger.warning("Browser requests will fail: %s", self.browser_problem)
+        if not settings.get("PLAYWRIGHT_ABORT_REQUEST"):
+            self.abort_request = _resource_blocker(
+                frozenset(settings.getlist("PLAYWRIGHT_BLOCKED_RESOURCE_TYPES"))
+            )
+
+    async def download_request(self, request: Request) -> Response:
+        if request.meta.get("playwright") and self.browser_problem:
+            self.stats.inc_value("playwright/unavailable")
+            raise BrowserUnavailable(f"{request.url} needs the browser: {self.browser_problem}")
+        return await super().download_request(request)
+
+
+def _resource_blocker(resource_types: frozenset[str]):
+    """An abort predicate for scrapy-playwright: drop the browser's requests of these types."""
+    if not resource_types:
+        return None
+
+    def should_abort(request: PlaywrightRequest) -> bool:
+        return request.resource_type in resource_types
+
+    return should_abort

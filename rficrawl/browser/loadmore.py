@@ -1,0 +1,86 @@
+"""Lists that grow by script: press ``[data-load-more]`` or scroll, up to ``max_pages`` batches.
+
+Some RFI lists show their first items in the HTML and fetch the next ones by XHR when the reader
+presses "load more" (``[data-load-more]``) or scrolls to an infinite-scroll loader
+(``.m-infinite-scroll-loader``). Such a list page is fetched again through Chromium and expanded;
+the spider then reads every item from the one rendered page, as if it had read that many pages.
+The bound is the spider's ``max_pages`` (``-a max_pages``) when it has one, else
+``PLAYWRIGHT_LOAD_MORE_MAX_PAGES``; the first batch counts as a page.
+
+Articles are never expanded here (their own lists of related links are not wanted; live blogs
+have their own middleware). Stats under ``playwright/load_more/``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.http import HtmlResponse, Request, Response
+
+from rficrawl.browser.actions import Expansion
+from rficrawl.browser.render import (
+    BrowserMiddleware,
+    RenderFailed,
+    expansion_results,
+    is_browser_request,
+)
+
+logger = logging.getLogger(__name__)
+STAT = "playwright/load_more"
+
+LOAD_MORE = "[data-load-more]:not(.live-pbp--load-more)"
+SCROLL_LOADER = ".m-infinite-scroll-loader"
+# What a batch adds: links (article cards are links, whatever their card markup).
+ITEMS = "a[href]"
+# Pages that are not lists, whatever controls they contain.
+NOT_LISTS = frozenset({"article", "podcast_episode", "video", "feed", "sitemap"})
+
+
+class LoadMoreMiddleware(BrowserMiddleware):
+    switch = "PLAYWRIGHT_LOAD_MORE_ENABLED"
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        if (
+            is_browser_request(request)
+            or request.meta.get("rfi_kind") in NOT_LISTS
+            or response.status != 200
+            or not isinstance(response, HtmlResponse)
+            or not response.css(f"{LOAD_MORE}, {SCROLL_LOADER}")
+        ):
+            return response
+        max_pages = self._max_pages()
+        if max_pages <= 1:
+            return response
+        expansion = Expansion(
+            "list",
+            button=LOAD_MORE,
+            items=ITEMS,
+            max_loads=max_pages - 1,
+            wait_ms=self.crawler.settings.getfloat("PLAYWRIGHT_EXPAND_WAIT", 5) * 1000,
+            scroll_loader=SCROLL_LOADER,
+        )
+        self.stats.inc_value(f"{STAT}/found")
+        try:
+            rendered = await self.render(request, "load_more", expansion)
+        except RenderFailed as exc:
+            return self._failed(request, response, str(exc))
+        if rendered.status != 200 or not isinstance(rendered, HtmlResponse):
+            return self._failed(request, response, f"HTTP {rendered.status}")
+        for result in expansion_results(rendered):
+            self.stats.inc_value(f"{STAT}/loads", result.loads)
+            if not result.complete:
+                self.stats.inc_value(f"{STAT}/bounded")
+        self.stats.inc_value(f"{STAT}/expanded")
+        return rendered
+
+    def _max_pages(self) -> int:
+        """The spider's ``max_pages`` if it has one, else ``PLAYWRIGHT_LOAD_MORE_MAX_PAGES``."""
+        spider_max = getattr(self.crawler.spider, "max_pages", None)
+        if spider_max is not None:
+            return int(spider_max)
+        return self.crawler.settings.getint("PLAYWRIGHT_LOAD_MORE_MAX_PAGES", 10)
+
+    def _failed(self, request: Request, plain: Response, why: str) -> Response:
+        self.stats.inc_value(f"{STAT}/failed")
+        logger.warning("List %s not expanded (%s): kept its first page", request.url, why)
+        return plain
