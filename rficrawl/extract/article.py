@@ -43,13 +43,10 @@ from rficrawl.items import ArticleItem
 ARTICLE_TEMPLATES = frozenset({"article", "breaking", "report", "diaporama"})
 # Datalayer content types of pages that are not articles whatever their template.
 NOT_ARTICLE_TYPES = {"homepage": "front", "section": "front", "tag": "front", "list": "front"}
-# Scripts where a character is a word (no spaces between words) for ``word_count``.
-_WORD = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1780-\u17ff\u0e00-\u0e7f]"
-    r"|[^\s\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-    r"\u1780-\u17ff\u0e00-\u0e7f]+"
-)
-_PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
+# Scripts written without spaces between words, where each character counts as a word.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHARACTER = re.compile(f"[{_CJK}]")
+_OTHER_WORD = re.compile(f"[^\\W{_CJK}]+")
 
 
 class NotAnArticle(Exception):
@@ -111,7 +108,7 @@ def extract_article(
     if not title:
         raise NotAnArticle("no-title", f"{url} has no headline in any source")
 
-    live_posts = extract_live_posts(Selector(root=page.root, type="html"))
+    live_posts = extract_live_posts(Selector(root=page.body, type="html")) if page.body is not None else []
     body = clean_body(page.body, url) if page.body is not None else None
     if body is None or not (body.text or live_posts or loader.get_output_value("media")):
         raise NotAnArticle("no-body", f"{url} has no article text")
@@ -139,9 +136,9 @@ def content_hash(title: str, lead: str, body_text: str) -> str:
 
 
 def count_words(text: str) -> int:
-    """Words of a text; in scripts written without spaces (Chinese, Japanese, Khmer, Thai) each
-    character counts as one word, the usual convention for these languages."""
-    return sum(1 for word in _WORD.findall(text) if not _PUNCTUATION_ONLY.match(word))
+    """Words of a text. In Chinese and Japanese, written without spaces, each character counts
+    as a word (the usual convention); elsewhere a word is a run of letters and digits."""
+    return len(_CJK_CHARACTER.findall(text)) + len(_OTHER_WORD.findall(text))
 
 
 def _is_truncated(body: bytes) -> bool:

@@ -43,20 +43,14 @@ DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "frame", "o
                 "svg", "math", "form", "input", "button", "select", "textarea", "aside", "nav",
                 "share-button", "share-modal")
 
-_DROP = etree.XPath(
-    " | ".join(
-        [f".//*[{_has_class(name)}]" for name in DROPPED_CLASSES]
-        + [".//*[contains(@class, 'm-em-video__cmp')]"]
-        + [f".//*[@{attr}]" for attr in DROPPED_ATTRIBUTES]
-        + [f".//{tag}" for tag in DROPPED_TAGS]
-    )
-)
+_DROPPED_CLASS_SET = frozenset(DROPPED_CLASSES)
+_DROPPED_TAG_SET = frozenset(DROPPED_TAGS)
+
 # "Read also" paragraphs: a paragraph whose only content is a bold link to another RFI page.
 _READ_ALSO = etree.XPath(
     ".//p[count(*) = 1 and strong[count(*) = 1 and a[@href]]"
     " and normalize-space(.) = normalize-space(strong)]"
 )
-_COMMENTS = etree.XPath(".//comment() | .//processing-instruction()")
 
 # What stored HTML may contain. Everything else is unwrapped (its text kept) or, for the
 # CLEAN_CONTENT_TAGS, removed with its content.
@@ -105,16 +99,12 @@ def clean_body(body: etree._Element, base_url: str) -> CleanBody:
     ``base_url`` is the public URL of the article: relative links and images become absolute on
     it, so stored HTML works wherever it is shown.
     """
-    for element in _DROP(body):
-        _remove(element)
+    _drop_widgets(body)
     for paragraph in _READ_ALSO(body):
         if is_rfi_link(paragraph[0][0].get("href", ""), base_url):
             _remove(paragraph)
-    for node in _COMMENTS(body):
-        _remove(node)
-    _absolutize(body, base_url)
-    _tidy_whitespace(body)
-    _drop_empty_blocks(body)
+    _tidy(body, base_url)
+    text = _prune_and_read_blocks(body)
     raw = (body.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in body
     )
@@ -127,22 +117,7 @@ def clean_body(body: etree._Element, base_url: str) -> CleanBody:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return CleanBody(html=html.strip(), text=body_text(body))
-
-
-def body_text(element: etree._Element) -> str:
-    """The text of the innermost blocks of a cleaned element, one block a paragraph."""
-    blocks = []
-    for block in element.iter(*BLOCK_TAGS):
-        if block is element or _has_block_child(block):
-            continue
-        text = normalize_text(block.xpath("string()"))
-        if text:
-            blocks.append(text)
-    if not blocks:  # a body of bare text without blocks
-        text = normalize_text(element.xpath("string()"))
-        return text
-    return "\n\n".join(blocks)
+    return CleanBody(html=html.strip(), text=text)
 
 
 def normalize_text(text: str | None) -> str:
@@ -150,8 +125,27 @@ def normalize_text(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip() if text else ""
 
 
-def _has_block_child(element: etree._Element) -> bool:
-    return any(child.tag in BLOCK_TAGS for child in element.iterdescendants(*BLOCK_TAGS))
+def _is_widget(element: etree._Element) -> bool:
+    tag = element.tag
+    if not isinstance(tag, str):  # a comment or processing instruction
+        return True
+    if tag in _DROPPED_TAG_SET:
+        return True
+    classes = element.get("class")
+    if classes and any(name in _DROPPED_CLASS_SET or name.startswith("m-em-video__cmp")
+                       for name in classes.split()):
+        return True
+    attributes = element.attrib
+    return any(name in attributes for name in DROPPED_ATTRIBUTES)
+
+
+def _drop_widgets(element: etree._Element) -> None:
+    """Remove RFI's widgets, walking the tree once and never into a removed subtree."""
+    for child in list(element):
+        if _is_widget(child):
+            _remove(child)
+        else:
+            _drop_widgets(child)
 
 
 def _remove(element: etree._Element) -> None:
@@ -169,29 +163,26 @@ def _remove(element: etree._Element) -> None:
     parent.remove(element)
 
 
-def _absolutize(body: etree._Element, base_url: str) -> None:
-    for link in body.iter("a"):
-        href = link.get("href")
-        if href is not None:
-            link.set("href", urljoin(base_url, href.strip()))
-    for image in body.iter("img"):
-        src = image.get("src") or ""
-        if not src or src.startswith("data:"):
-            src = image.get("data-src") or src
-        if src:
-            image.set("src", urljoin(base_url, src.strip()))
-
-
-def _tidy_whitespace(body: etree._Element) -> None:
-    """Collapse whitespace runs and strip it at the edges of blocks (RFI indents its HTML)."""
+def _tidy(body: etree._Element, base_url: str) -> None:
+    """Make links and images absolute; collapse whitespace and strip it at the edges of blocks
+    (RFI indents its HTML, which would otherwise show as stray spaces)."""
     for element in body.iter():
-        if not isinstance(element.tag, str):
-            continue
+        tag = element.tag
+        if tag == "a":
+            href = element.get("href")
+            if href is not None:
+                element.set("href", urljoin(base_url, href.strip()))
+        elif tag == "img":
+            src = element.get("src") or ""
+            if not src or src.startswith("data:"):
+                src = element.get("data-src") or src
+            if src:
+                element.set("src", urljoin(base_url, src.strip()))
         if element.text:
             element.text = _SPACES.sub(" ", element.text)
         if element.tail:
             element.tail = _SPACES.sub(" ", element.tail)
-        if element.tag in BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             if element.text:
                 element.text = element.text.lstrip() or None
             if element.tail:
@@ -206,10 +197,19 @@ def _tidy_whitespace(body: etree._Element) -> None:
         body.text = body.text.strip() or None
 
 
-def _drop_empty_blocks(body: etree._Element) -> None:
-    """Remove blocks left without text or image once the widgets are gone."""
+def _prune_and_read_blocks(body: etree._Element) -> str:
+    """Remove blocks left without text or image once the widgets are gone, and return the text
+    of the innermost blocks (headings, paragraphs, list items...) separated by blank lines."""
+    blocks = []
     for element in list(body.iter(*BLOCK_TAGS)):
         if element is body:
             continue
-        if not normalize_text(element.xpath("string()")) and not any(True for _ in element.iter("img")):
-            _remove(element)
+        text = normalize_text("".join(element.itertext()))
+        if not text:
+            if next(element.iter("img"), None) is None:
+                _remove(element)
+        elif next(element.iterdescendants(*BLOCK_TAGS), None) is None:
+            blocks.append(text)
+    if not blocks:  # a body of bare text, without blocks
+        return normalize_text("".join(body.itertext()))
+    return "\n\n".join(blocks)

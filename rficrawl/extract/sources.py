@@ -25,9 +25,6 @@ def _has_class(name: str) -> str:
 
 _HEAD_META = etree.XPath("/html/head/meta")
 _HEAD_LINKS = etree.XPath("/html/head/link[@href]")
-_JSONLD = etree.XPath("//script[@type='application/ld+json']")
-_DATALAYER = etree.XPath("//script[@id='datalayer']")
-_CONTENT = etree.XPath(f"//main//div[{_has_class('t-content')}]")
 _ARTICLE = etree.XPath(f".//article[{_has_class('t-content__article-wrapper')}]")
 _TITLE = etree.XPath(".//h1")
 _CHAPO = etree.XPath(f".//*[{_has_class('t-content__chapo')}]")
@@ -75,6 +72,16 @@ def _text(element: etree._Element | None) -> str | None:
     return normalize_text(element.xpath("string()")) if element is not None else None
 
 
+def _find_content(root: etree._Element) -> etree._Element | None:
+    """The page's ``div.t-content`` (the template's root), looked for inside ``<main>``."""
+    for main in root.iter("main"):
+        for div in main.iter("div"):
+            classes = div.get("class")
+            if classes and "t-content" in classes.split():
+                return div
+    return None
+
+
 class ArticlePage:
     """One parse of a downloaded page and the places the sources read from."""
 
@@ -84,7 +91,14 @@ class ArticlePage:
                                   huge_tree=True)
         root = etree.fromstring(response.body or b"<html></html>", parser)
         self.root = root if root is not None else etree.fromstring(b"<html></html>", parser)
-        self.content = next(iter(_CONTENT(self.root)), None)
+        self.content = _find_content(self.root)
+        self._jsonld_scripts: list[etree._Element] = []
+        self._datalayer_script: etree._Element | None = None
+        for script in self.root.iter("script"):
+            if script.get("type") == "application/ld+json":
+                self._jsonld_scripts.append(script)
+            elif script.get("id") == "datalayer" and self._datalayer_script is None:
+                self._datalayer_script = script
         scope = self.content if self.content is not None else self.root
         self.article = next(iter(_ARTICLE(scope)), scope)
         self.body = next(iter(_BODY(self.article)), None)
@@ -100,7 +114,7 @@ class ArticlePage:
     @cached_property
     def jsonld(self) -> dict:
         """The page's JSON-LD article object; empty when absent or broken."""
-        for script in _JSONLD(self.root):
+        for script in self._jsonld_scripts:
             for node in _as_list(_load_json(script)):
                 if not isinstance(node, dict):
                     continue
@@ -127,11 +141,8 @@ class ArticlePage:
 
     @cached_property
     def datalayer(self) -> dict:
-        for script in _DATALAYER(self.root):
-            data = _load_json(script)
-            if isinstance(data, dict):
-                return data
-        return {}
+        data = _load_json(self._datalayer_script) if self._datalayer_script is not None else None
+        return data if isinstance(data, dict) else {}
 
 
 class JsonLdSource:
