@@ -17,6 +17,7 @@ from rficrawl import __version__
 COMMAND_MODULES = [
     "rficrawl.cli.extract",
     "rficrawl.cli.mirror",
+    "rficrawl.cli.mongo",
     "rficrawl.cli.schedule",
     "rficrawl.cli.nodes",
 ]

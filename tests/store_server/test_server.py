@@ -1,0 +1,252 @@
+"""The MongoDB-wire server that tests, benches and scripts/run.sh start (rficrawl.store.server).
+
+These talk to real servers: the session one (its kind forced by RFICRAWL_MONGO_SERVER in CI) and
+servers of their own, to check the fallback order, forced kinds, restarts and the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pymongo
+import pytest
+from pymongo.errors import PyMongoError
+
+from rficrawl.store import server as srv
+from rficrawl.store.server import ServerError, ping, start_server
+
+pytestmark = pytest.mark.slow
+
+
+def _path_without_mongod(tmp_path: Path) -> str:
+    """A PATH that has bash and coreutils but no mongod (skips where the system has one there)."""
+    path = "/usr/bin:/bin"
+    if any(Path(d, "mongod").exists() for d in path.split(":")):
+        pytest.skip("this machine has a mongod in /usr/bin or /bin; the fallback cannot be shown")
+    return path
+
+
+def _executable(path: Path, text: str) -> Path:
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+@pytest.fixture
+def auto_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No MONGO_URI, no forced kind, no mongod on PATH: start_server must choose by itself."""
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    monkeypatch.delenv(srv.FORCE_ENV, raising=False)
+    monkeypatch.setenv("PATH", _path_without_mongod(tmp_path))
+    return monkeypatch
+
+
+def test_mongo_uri_wins_and_nothing_is_started(mongo_server, monkeypatch, tmp_path):
+    monkeypatch.delenv(srv.FORCE_ENV, raising=False)
+    monkeypatch.setenv("MONGO_URI", mongo_server.uri)
+    server = start_server(tmp_path)
+    assert server.kind == "external"
+    assert server.uri == mongo_server.uri
+    assert server.pid is None and not server.can_restart
+    assert list(tmp_path.iterdir()) == []
+    server.stop()  # not ours: must leave the session server alone
+    assert ping(mongo_server.uri)["ok"]
+    with pytest.raises(ServerError, match="cannot restart the external server"):
+        server.restart()
+
+
+def test_without_mongod_ferretdb_comes_next(auto_env, tmp_path):
+    if not os.path.exists("/usr/local/go/bin/go") and not srv.FERRETDB_LAUNCHER.exists():
+        pytest.skip("neither Go nor a built FerretDB launcher on this machine")
+    with start_server(tmp_path) as server:
+        assert server.kind == "ferretdb"
+        assert "FerretDB" in server.version()
+
+
+def test_without_mongod_and_ferretdb_nx27017_comes_last(auto_env, tmp_path):
+    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    with start_server(tmp_path / "data") as server:
+        assert server.kind == "nx-27017"
+        assert ping(server.uri)["ok"]
+        assert (tmp_path / "data" / "nx-27017").is_dir()
+        assert (tmp_path / "data" / "nx-27017.log").exists()
+
+
+def test_a_mongod_on_path_is_tried_first(auto_env, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # A mongod that cannot start: auto mode notes it and moves on; forcing it is an error.
+    _executable(bin_dir / "mongod", "#!/bin/sh\necho 'mongod: broken install for this test' >&2\nexit 3\n")
+    auto_env.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    with start_server(tmp_path / "auto") as server:
+        assert server.kind == "nx-27017"
+    assert "broken install for this test" in (tmp_path / "auto" / "mongod.log").read_text()
+
+    with pytest.raises(ServerError) as excinfo:
+        start_server(tmp_path / "forced", kind="mongod")
+    message = str(excinfo.value)
+    assert "mongod exited with code 3" in message
+    assert str(tmp_path / "forced" / "mongod.log") in message
+    assert "broken install for this test" in message
+
+
+def test_nothing_available_lists_what_was_tried(auto_env, tmp_path):
+    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    auto_env.setitem(sys.modules, "nx_27017", None)  # import fails as if not installed
+    with pytest.raises(ServerError) as excinfo:
+        start_server(tmp_path)
+    message = str(excinfo.value)
+    assert "mongod: no mongod on PATH" in message
+    assert f"ferretdb: {srv.LAUNCHER_ENV}=" in message
+    assert "nx-27017: the Python package nx-27017 is not installed" in message
+
+
+def test_forced_kind_is_never_a_silent_fallback(auto_env, tmp_path):
+    auto_env.setenv(srv.FORCE_ENV, "mongod")
+    with pytest.raises(ServerError, match="'mongod' cannot start: no mongod on PATH"):
+        start_server(tmp_path)
+    auto_env.setenv(srv.FORCE_ENV, "ferretdb")
+    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    with pytest.raises(ServerError, match="'ferretdb' cannot start"):
+        start_server(tmp_path)
+
+
+def test_unknown_forced_kind_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv(srv.FORCE_ENV, "postgres")
+    with pytest.raises(ServerError, match=r"RFICRAWL_MONGO_SERVER='postgres' is not .* use one of"):
+        start_server(tmp_path)
+    with pytest.raises(ServerError, match=r"kind='mongo' is not"):
+        start_server(tmp_path, kind="mongo")
+
+
+def test_forced_kind_from_env_is_started(mongo_server, monkeypatch, tmp_path):
+    kind = os.environ.get(srv.FORCE_ENV)
+    if not kind:
+        pytest.skip(f"{srv.FORCE_ENV} is not set (CI sets it to ferretdb)")
+    assert mongo_server.kind == kind
+
+
+@pytest.mark.parametrize("kind", ["ferretdb", "nx-27017"])
+def test_restart_keeps_port_and_data(kind, monkeypatch, tmp_path):
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    with start_server(tmp_path, kind=kind) as server:
+        assert server.kind == kind
+        uri = server.uri
+        with pymongo.MongoClient(uri) as client:
+            client.rfi.articles.insert_one({"_id": "a1", "title": "法国总统访华"})
+        server.stop()
+        assert not server.running
+        with pytest.raises(PyMongoError):
+            ping(uri, timeout=0.5)
+        server.start()
+        assert server.uri == uri
+        with pymongo.MongoClient(uri) as client:
+            assert client.rfi.articles.find_one({"_id": "a1"})["title"] == "法国总统访华"
+        server.restart()
+        assert ping(uri)["ok"]
+        pid = server.pid
+    assert pid is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_two_servers_get_distinct_free_ports(monkeypatch, tmp_path):
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    with start_server(tmp_path / "a") as one, start_server(tmp_path / "b") as two:
+        assert one.uri != two.uri
+        assert ping(one.uri)["ok"] and ping(two.uri)["ok"]
+
+
+def test_fixture_gives_each_test_a_fresh_database(mongo_db):
+    assert mongo_db.db not in mongo_db.client.list_database_names()
+    mongo_db.database.probe.insert_one({"x": 1})
+    assert mongo_db.db in mongo_db.client.list_database_names()
+    assert mongo_db.crawl_settings() == ["-s", f"MONGO_URI={mongo_db.uri}", "-s", f"MONGO_DATABASE={mongo_db.db}"]
+
+
+def test_fresh_server_can_be_stopped_mid_test(fresh_mongo_server):
+    uri = fresh_mongo_server.uri
+    fresh_mongo_server.stop()
+    with pytest.raises(PyMongoError):
+        ping(uri, timeout=0.5)
+    fresh_mongo_server.start()
+    assert ping(uri)["ok"]
+
+
+# --- rficrawl mongo serve|status -------------------------------------------------------------------
+
+def _rficrawl(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rficrawl.cli.main", *args], check=False,
+                          capture_output=True, text=True, env=env, timeout=120, **kwargs)
+
+
+def test_status_names_the_server(mongo_server):
+    result = _rficrawl("mongo", "status", "--uri", mongo_server.uri)
+    assert result.returncode == 0, result.stderr
+    assert mongo_server.uri in result.stdout
+    assert "ping" in result.stdout
+    expected = {"ferretdb": "FerretDB", "nx-27017": "nx-27017", "mongod": "MongoDB"}.get(mongo_server.kind)
+    if expected:
+        assert expected in result.stdout
+
+
+def test_status_of_a_dead_uri_fails_with_a_hint():
+    uri = f"mongodb://127.0.0.1:{srv.free_port()}"
+    env = {**os.environ, "MONGO_URI": uri}
+    result = _rficrawl("mongo", "status", env=env)
+    assert result.returncode == 1
+    assert f"{uri} (MONGO_URI): no answer" in result.stdout
+    assert "rficrawl mongo serve" in result.stdout
+
+
+def test_status_hides_the_password():
+    uri = f"mongodb://archivist:s3cret@127.0.0.1:{srv.free_port()}/?serverSelectionTimeoutMS=300"
+    result = _rficrawl("mongo", "status", "--uri", uri)
+    assert result.returncode == 1
+    assert "s3cret" not in result.stdout + result.stderr
+    assert "archivist:***@" in result.stdout
+
+
+def test_serve_runs_until_sigterm(tmp_path):
+    uri_file = tmp_path / "uri"
+    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rficrawl.cli.main", "mongo", "serve", "--data", str(tmp_path / "data"),
+         "--port", "0", "--uri-file", str(uri_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not uri_file.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert uri_file.exists(), process.stderr.read() if process.poll() is not None else "timeout"
+        uri = uri_file.read_text().strip()
+        assert ping(uri)["ok"]
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert stdout.splitlines()[0] == uri
+    assert "stopped" in stderr
+    assert not uri_file.exists()
+    with pytest.raises(PyMongoError):
+        ping(uri, timeout=0.5)
+    assert any((tmp_path / "data").glob("*.log"))
+
+
+def test_serve_refuses_a_port_where_a_server_answers(mongo_server):
+    if mongo_server.kind == "external":
+        pytest.skip("MONGO_URI points at an external server; its port is not ours to test")
+    port = mongo_server.uri.rsplit(":", 1)[1]
+    result = _rficrawl("mongo", "serve", "--port", port)
+    assert result.returncode == 2
+    assert f"already answers at {mongo_server.uri}" in result.stderr

@@ -1,0 +1,74 @@
+// Command ferretdb-launcher runs FerretDB 1.x with its SQLite backend as rficrawl's embedded
+// MongoDB-wire server.
+//
+// Why a launcher: `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.x` builds a binary
+// that panics at start, because release builds generate build/version/version.txt and the module
+// does not ship it. FerretDB's supported way to run it from Go is its embeddable package, which
+// this program wraps with two flags and a clean shutdown on SIGTERM/SIGINT.
+//
+// Usage: ferretdb-launcher -listen-addr 127.0.0.1:27017 -data-dir ./data/mongo
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	addr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on (host:port)")
+	dataDir := flag.String("data-dir", "data/mongo", "directory of the SQLite files (one per database)")
+	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	flag.Parse()
+
+	if err := run(*addr, *dataDir, *logLevel); err != nil {
+		fmt.Fprintf(os.Stderr, "ferretdb-launcher: %s\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, dataDir, logLevel string) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("-log-level %q: %w", logLevel, err)
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("-listen-addr %q: %w", addr, err)
+	}
+
+	// The SQLite backend wants an existing directory, given as a file: URI ending with a slash.
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return fmt.Errorf("-data-dir %q: %w", dataDir, err)
+	}
+	if err = os.MkdirAll(abs, 0o755); err != nil {
+		return fmt.Errorf("-data-dir %q: %w", dataDir, err)
+	}
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		return fmt.Errorf("starting FerretDB on %s with data in %s: %w", addr, abs, err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	fmt.Fprintf(os.Stderr, "ferretdb-launcher: serving %s (data in %s)\n", addr, abs)
+
+	return f.Run(ctx)
+}
