@@ -32,8 +32,9 @@ class StatsFile:
         if not path:
             raise NotConfigured("STATS_FILE not set")
         ext = cls(Path(path), crawler)
-        # Late in the closing sequence so that pipelines' own counts are in.
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed, priority=-1000)
+        # spider_closed is sent after the pipelines' close_spider, so their own counts are in.
+        # (Scrapy's signal manager takes no priority argument.)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_closed(self, spider, reason: str) -> None:
