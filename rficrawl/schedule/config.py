@@ -2,8 +2,8 @@
 
 The file is validated as a whole before anything fires, so a typo in a cron expression, a spider
 name or a node name is one clear error at start-up instead of a job that silently never runs.
-Credentials are never written in the file: ``${VAR}`` in a node's url, username or password is
-replaced by the environment variable ``VAR``.
+Credentials are never written in the file: ``${VAR}`` in a node's url, username or password, or
+in a job's argument or setting, is replaced by the environment variable ``VAR``.
 """
 
 from __future__ import annotations
@@ -265,7 +265,11 @@ def _job(
 
 
 def _values(path: Path, where: str, table: object) -> dict[str, str]:
-    """Spider arguments and settings as scrapyd takes them: strings (tables become JSON)."""
+    """Spider arguments and settings as scrapyd takes them: strings (tables become JSON).
+
+    ``${VAR}`` in a string value is read from the scheduler's environment, so a job can pass
+    e.g. ``MONGO_URI = "${MONGO_URI}"`` without writing a password into the file.
+    """
     if not isinstance(table, dict):
         raise ScheduleError(f"{path}: {where} must be a table of NAME = value")
     values = {}
@@ -274,6 +278,8 @@ def _values(path: Path, where: str, table: object) -> dict[str, str]:
             values[key] = "True" if value else "False"
         elif isinstance(value, dict | list):
             values[key] = json.dumps(value)
+        elif isinstance(value, str):
+            values[key] = _expand(path, where, key, value)
         else:
             values[key] = str(value)
     return values

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rficrawl.cli.main import main
-from rficrawl.schedule.config import ScheduleError, load_schedule, parse_cron, project_spider_names
+from rficrawl.schedule.config import ScheduleError, load_schedule, parse_cron
 from rficrawl.schedule.firing import active_runs, job_id, job_name_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ url = "http://127.0.0.1:6801"
 spider = "fronts"
 cron = "7 * * * *"
 args = { editions = "cn", max_pages = 2, deep = true }
-settings = { LOG_LEVEL = "INFO", FEEDS = { "out.jsonl" = { format = "jsonlines" } } }
+settings = { MONGO_URI = "${TEST_MONGO_URI}", FEEDS = { "out.jsonl" = { format = "jsonlines" } } }
 [jobs.weekly]
 spider = "article"
 cron = "0 3 * * 1-5"
@@ -41,6 +41,7 @@ nodes = ["b"]
 def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_SCRAPYD_USER", "archivist")
     monkeypatch.setenv("TEST_SCRAPYD_PASSWORD", "s3cret")
+    monkeypatch.setenv("TEST_MONGO_URI", "mongodb://archivist:pw@10.0.0.10/rficrawl")
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -58,6 +59,7 @@ def test_good_schedule_loads_with_env_credentials(tmp_path, credentials):
     assert job.nodes == ("a", "b")  # default: every node
     assert job.args == {"editions": "cn", "max_pages": "2", "deep": "True"}
     assert job.settings["FEEDS"] == '{"out.jsonl": {"format": "jsonlines"}}'
+    assert job.settings["MONGO_URI"] == "mongodb://archivist:pw@10.0.0.10/rficrawl"
     assert schedule.jobs["weekly"].nodes == ("b",)
 
 
@@ -67,14 +69,22 @@ def test_good_schedule_loads_with_env_credentials(tmp_path, credentials):
         ('cron = "7 * * * *"', 'cron = "61 * * * *"', "bad cron expression '61 * * * *'"),
         ('cron = "7 * * * *"', 'cron = "7 * * *"', "expected 5 fields"),
         ('cron = "0 3 * * 1-5"', 'cron = "0 3 * * 9"', "weekday 9 is out of range"),
-        ('spider = "fronts"', 'spider = "frontz"', "unknown spider 'frontz' (spiders: article, fronts)"),
+        (
+            'spider = "fronts"',
+            'spider = "frontz"',
+            "unknown spider 'frontz' (spiders: article, fronts)",
+        ),
         ('nodes = ["b"]', 'nodes = ["c"]', "unknown node 'c' (nodes: a, b)"),
         ('nodes = ["b"]', "nodes = []", "nodes must be a non-empty list"),
         ('spider = "article"', 'spidr = "article"', "unknown key(s) spidr"),
         ("[jobs.weekly]", "[jobs.'bad.name']", "job name 'bad.name'"),
         ('url = "http://127.0.0.1:6801"', 'url = "127.0.0.1:6801"', "is not an http(s) URL"),
         ('project = "rficrawl"', 'timezone = "Mars/Olympus"', "unknown timezone 'Mars/Olympus'"),
-        ("${TEST_SCRAPYD_PASSWORD}", "${TEST_SCRAPYD_UNSET}", "TEST_SCRAPYD_UNSET, which is not set"),
+        (
+            "${TEST_SCRAPYD_PASSWORD}",
+            "${TEST_SCRAPYD_UNSET}",
+            "TEST_SCRAPYD_UNSET, which is not set",
+        ),
         ("[nodes.b]", "[nodes.b", "not valid TOML"),
     ],
 )
@@ -88,7 +98,9 @@ def test_validation_errors_name_the_entry_and_the_fix(tmp_path, credentials, rep
 
 
 def test_missing_file_says_how_to_point_at_one(tmp_path):
-    with pytest.raises(ScheduleError, match="not found; pass --config PATH or set RFICRAWL_SCHEDULE"):
+    with pytest.raises(
+        ScheduleError, match="not found; pass --config PATH or set RFICRAWL_SCHEDULE"
+    ):
         load_schedule(tmp_path / "nope.toml", spiders=SPIDERS)
 
 
