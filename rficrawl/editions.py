@@ -24,6 +24,18 @@ class Edition:
     archive_word: str
     tag_word: str
     sections: tuple[str, ...] = field(default_factory=tuple)
+    #: Every first path segment of tag pages, current one first (/cn/关键词/ now, /cn/tag/ in 2021).
+    tag_words: tuple[str, ...] = field(default_factory=tuple)
+    #: First path segment of author pages (/fr/auteur/{slug}/).
+    author_words: tuple[str, ...] = field(default_factory=tuple)
+    #: First path segment of programme (podcast) pages: /fr/podcasts/{show}/{YYYYMMDD}-{slug}.
+    podcast_words: tuple[str, ...] = field(default_factory=tuple)
+    #: Video list pages (/fr/vidéos); dated pages under them are video articles.
+    video_words: tuple[str, ...] = field(default_factory=tuple)
+    #: Static pages that are neither articles nor lists (about, apps, live radio, schedules).
+    pages: tuple[str, ...] = field(default_factory=tuple)
+    #: Other paths of the edition front (/fa/hp/).
+    front_aliases: tuple[str, ...] = field(default_factory=tuple)
 
     def front_path(self) -> str:
         return f"/{self.prefix}/"
@@ -46,9 +58,19 @@ def editions() -> dict[str, Edition]:
             archive_word=entry.get("archive_word", ""),
             tag_word=entry.get("tag_word", ""),
             sections=tuple(entry.get("sections", ())),
+            tag_words=tuple(entry.get("tag_words", ())) or _words(entry.get("tag_word", "")),
+            author_words=tuple(entry.get("author_words", ())),
+            podcast_words=tuple(entry.get("podcast_words", ())),
+            video_words=tuple(entry.get("video_words", ())),
+            pages=tuple(entry.get("pages", ())),
+            front_aliases=tuple(entry.get("front_aliases", ())),
         )
         for prefix, entry in table.items()
     }
+
+
+def _words(word: str) -> tuple[str, ...]:
+    return (word,) if word else ()
 
 
 def get_edition(prefix: str) -> Edition:
