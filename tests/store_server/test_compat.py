@@ -1,0 +1,134 @@
+"""What the store (rficrawl.store) needs from the server, checked on the real one in use.
+
+CI runs this on FerretDB 1.24 (SQLite); it must pass on a real mongod too, so it uses only what
+MongoDB itself supports. If a server lacks one of these, the store cannot work on it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+pytestmark = pytest.mark.slow
+
+
+def _article(n: int, edition: str = "cn", title: str | None = None) -> dict:
+    return {
+        "_id": f"id-{n}",
+        "url": f"https://www.rfi.fr/{edition}/article-{n}",
+        "edition": edition,
+        "title": title or f"标题 {n}",
+        "published_at": datetime(2026, 11, 1 + n % 20, 8, tzinfo=UTC),
+        "content_hash": f"h{n}",
+        "tags": ["法国", "中国"] if n % 2 else ["欧洲"],
+    }
+
+
+def test_unordered_bulk_upserts_with_update_and_replace(mongo_db):
+    articles = mongo_db.database.articles
+    ops = [UpdateOne({"_id": f"id-{n}"}, {"$set": _article(n), "$setOnInsert": {"revision": 1}},
+                     upsert=True) for n in range(50)]
+    ops += [ReplaceOne({"_id": "id-50"}, _article(50), upsert=True)]
+    result = articles.bulk_write(ops, ordered=False)
+    assert result.upserted_count == 51
+    assert articles.count_documents({}) == 51
+
+    again = [UpdateOne({"_id": "id-1", "content_hash": "h1"}, {"$set": {"last_seen_at": datetime.now(UTC)}}),
+             ReplaceOne({"_id": "id-2"}, {**_article(2, title="改过的标题"), "revision": 2}, upsert=True)]
+    result = articles.bulk_write(again, ordered=False)
+    assert (result.matched_count, result.modified_count, result.upserted_count) == (2, 2, 0)
+    assert articles.find_one({"_id": "id-2"})["revision"] == 2
+    assert articles.count_documents({}) == 51
+
+
+def test_unique_url_index_rejects_a_second_document(mongo_db):
+    articles = mongo_db.database.articles
+    articles.create_index("url", unique=True)
+    articles.create_index("url", unique=True)  # idempotent, as the pipeline does on every open
+    articles.insert_one(_article(1))
+    with pytest.raises(DuplicateKeyError):
+        articles.insert_one({**_article(1), "_id": "other-id"})
+    with pytest.raises(BulkWriteError) as excinfo:
+        articles.bulk_write([InsertOne({**_article(1), "_id": "third"}), InsertOne(_article(9))], ordered=False)
+    assert [e["code"] for e in excinfo.value.details["writeErrors"]] == [11000]
+    assert articles.count_documents({}) == 2  # the unordered batch still wrote the good one
+
+
+def test_duplicate_url_in_an_unordered_upsert_batch(mongo_db, mongo_server):
+    """MongoDB reports a BulkWriteError and writes the rest of the batch. FerretDB 1.24 answers
+    without ``nModified``, so pymongo raises KeyError, and the ops after the failing one are not
+    written: the store must catch both and retry the batch op by op (docs/mongo.md)."""
+    articles = mongo_db.database.articles
+    articles.create_index("url", unique=True)
+    articles.insert_one(_article(1))
+    batch = [UpdateOne({"_id": "third"}, {"$set": {"url": _article(1)["url"]}}, upsert=True),
+             UpdateOne({"_id": "id-9"}, {"$set": _article(9)}, upsert=True)]
+    if mongo_server.kind == "ferretdb":
+        with pytest.raises(KeyError, match="nModified"):
+            articles.bulk_write(batch, ordered=False)
+        assert articles.find_one({"_id": "id-9"}) is None
+        return
+    with pytest.raises(BulkWriteError) as excinfo:
+        articles.bulk_write(batch, ordered=False)
+    assert [e["code"] for e in excinfo.value.details["writeErrors"]] == [11000]
+    assert articles.find_one({"_id": "id-9"})["url"] == _article(9)["url"]
+
+
+def test_compound_and_multikey_indexes(mongo_db, mongo_server):
+    articles = mongo_db.database.articles
+    articles.create_index([("edition", ASCENDING), ("published_at", DESCENDING)])
+    articles.create_index("tags")
+    keys = [list(ix["key"].items()) for ix in articles.list_indexes()]
+    assert [["edition", "published_at"], ["tags"]] == [[f for f, _ in k] for k in keys if k[0][0] != "_id"]
+    if mongo_server.kind != "nx-27017":  # nx-27017 reports every key as ascending
+        assert [("edition", 1), ("published_at", -1)] in keys
+    articles.insert_many([_article(n, "cn" if n % 3 else "fr") for n in range(30)])
+    newest = articles.find({"edition": "cn"}).sort([("published_at", DESCENDING)]).limit(3)
+    dates = [doc["published_at"] for doc in newest]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 3
+    assert articles.count_documents({"tags": "法国"}) == 15
+
+
+def test_regex_on_cjk_text(mongo_db):
+    articles = mongo_db.database.articles
+    articles.insert_many([_article(1, title="马克龙访问北京"), _article(2, title="巴黎奥运会"),
+                          _article(3, title="Macron à Pékin")])
+    found = {d["_id"] for d in articles.find({"title": {"$regex": "北京|Pékin"}})}
+    assert found == {"id-1", "id-3"}
+    assert articles.count_documents({"title": {"$regex": "macron", "$options": "i"}}) == 1
+    assert articles.count_documents({"$or": [{"title": {"$regex": "奥运"}}, {"body": {"$regex": "奥运"}}]}) == 1
+
+
+def test_group_aggregation_per_edition_and_day(mongo_db):
+    articles = mongo_db.database.articles
+    articles.insert_many([_article(n, ["cn", "fr", "en"][n % 3]) for n in range(30)])
+    rows = list(articles.aggregate([
+        {"$match": {"published_at": {"$gte": datetime(2026, 11, 1, tzinfo=UTC)}}},
+        # FerretDB 1.24 has only the $sum and $count accumulators ($max, $first ... are missing).
+        {"$group": {"_id": "$edition", "count": {"$sum": 1}}},
+        {"$sort": {"_id": 1}},
+    ]))
+    assert [(r["_id"], r["count"]) for r in rows] == [("cn", 10), ("en", 10), ("fr", 10)]
+
+
+def test_find_one_and_update_counts_revisions(mongo_db):
+    articles = mongo_db.database.articles
+    articles.insert_one({**_article(1), "revision": 1})
+    doc = articles.find_one_and_update({"_id": "id-1"}, {"$inc": {"revision": 1}, "$set": {"content_hash": "h2"}},
+                                       return_document=ReturnDocument.AFTER)
+    assert (doc["revision"], doc["content_hash"]) == (2, "h2")
+    before = articles.find_one_and_update({"_id": "id-1"}, {"$inc": {"revision": 1}},
+                                          return_document=ReturnDocument.BEFORE)
+    assert before["revision"] == 2
+    assert articles.find_one_and_update({"_id": "missing"}, {"$set": {"x": 1}}) is None
+
+
+def test_timezone_aware_dates_round_trip_as_utc(mongo_db):
+    articles = mongo_db.database.with_options(
+        codec_options=mongo_db.database.codec_options.with_options(tz_aware=True, tzinfo=UTC)).articles
+    when = datetime(2026, 11, 26, 9, 30, 15, 123000, tzinfo=UTC)
+    articles.insert_one({"_id": "d", "published_at": when})
+    assert articles.find_one({"_id": "d"})["published_at"] == when
