@@ -126,7 +126,7 @@ def extract_article(
     for field in ("authors", "tags", "keywords", "media"):
         item.setdefault(field, [])
     item.setdefault("twin_urls", {})
-    return item
+    return ArticleItem({name: item[name] for name in ArticleItem.fields if name in item})
 
 
 def content_hash(title: str, lead: str, body_text: str) -> str:

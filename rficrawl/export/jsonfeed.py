@@ -1,0 +1,39 @@
+"""JSON feeds whose dates read back: ISO 8601 in UTC with ``Z``.
+
+Scrapy's own JSON exporters write a datetime as ``2025-11-30 09:13:47``, dropping its time zone,
+so ``-O out.jsonl`` would not round-trip. These subclasses change only how dates are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
+
+from rficrawl.extract.dates import isoformat_z
+
+
+def jsonable(value: Any) -> Any:
+    """The value with every datetime (also inside dicts and lists) as ISO 8601 UTC with Z."""
+    if isinstance(value, datetime):
+        return isoformat_z(value)
+    if isinstance(value, Mapping):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+class _IsoDates:
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        return super().serialize_field(field, name, jsonable(value))
+
+
+class JsonLinesExporter(_IsoDates, JsonLinesItemExporter):
+    """Feed formats ``jsonlines``, ``jsonl``, ``jl``: one article a line."""
+
+
+class JsonExporter(_IsoDates, JsonItemExporter):
+    """Feed format ``json``: one array of articles."""

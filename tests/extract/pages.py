@@ -1,0 +1,112 @@
+"""Pages for extraction tests, all derived at test time from the real capture's bytes.
+
+Each variant names what it changes in ``cn-article-2025-11-30.html`` (RFI's 2025 article markup);
+nothing is copied into the project.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.http import HtmlResponse
+
+from tests.support.captures import capture_bytes
+
+ARTICLE = "cn-article-2025-11-30.html"
+FRONT = "cn-home-2025-11-30.html"
+ARTICLE_PATH = (
+    "/cn/%E6%94%BF%E6%B2%BB/20251130-%E5%8F%B0%E6%B9%BE%E5%A2%9E%E5%8A%A0400%E4%BA%BF%E7%BE%8E"
+    "%E5%85%83%E5%9B%BD%E9%98%B2%E5%BC%80%E6%94%AF-%E5%8A%A0%E9%80%9F%E9%83%A8%E7%BD%B2t-dome"
+    "%E9%98%B2%E7%A9%BA%E7%B3%BB%E7%BB%9F"
+)
+ARTICLE_URL = "https://www.rfi.fr" + ARTICLE_PATH
+TW_PATH = (
+    "/tw/%E6%94%BF%E6%B2%BB/20251130-%E5%8F%B0%E7%81%A3%E5%A2%9E%E5%8A%A0400%E5%84%84%E7%BE%8E"
+    "%E5%85%83%E5%9C%8B%E9%98%B2%E9%96%8B%E6%94%AF-%E5%8A%A0%E9%80%9F%E9%83%A8%E7%BD%B2t-dome"
+    "%E9%98%B2%E7%A9%BA%E7%B3%BB%E7%B5%B1"
+)
+TW_URL = "https://www.rfi.fr" + TW_PATH
+_JSONLD = re.compile(rb'<script type="application/ld\+json">.*?</script>', re.DOTALL)
+
+
+def article_bytes() -> bytes:
+    return capture_bytes(ARTICLE)
+
+
+def response(body: bytes, url: str = ARTICLE_URL) -> HtmlResponse:
+    return HtmlResponse(url=url, body=body)
+
+
+def replace_once(body: bytes, old: bytes, new: bytes) -> bytes:
+    """Replace exactly one occurrence; fails loudly if the capture no longer has it."""
+    assert body.count(old) >= 1, f"{old[:60]!r} not in the page"
+    return body.replace(old, new, 1)
+
+
+def without_jsonld(body: bytes) -> bytes:
+    """Pages older than RFI's JSON-LD: the head's ld+json script removed."""
+    stripped, count = _JSONLD.subn(b"", body)
+    assert count == 1
+    return stripped
+
+
+def broken_jsonld(body: bytes) -> bytes:
+    """A JSON-LD script that does not parse: its closing bracket and a quote removed."""
+    match = _JSONLD.search(body)
+    assert match
+    script = match.group(0)
+    broken = script.replace(b'"headline":', b'"headline:', 1).replace(b"]</script>", b"</script>")
+    return body.replace(script, broken, 1)
+
+
+def keywords_as_string(body: bytes, keywords: str) -> bytes:
+    """Older JSON-LD: ``keywords`` as a comma string instead of a list."""
+    pattern = re.compile(rb'"keywords": \[.*?\]', re.DOTALL)
+    assert pattern.search(body)
+    return pattern.sub(b'"keywords": ' + f'"{keywords}"'.encode(), body, count=1)
+
+
+def without_canonical_urls(body: bytes) -> bytes:
+    """No source states the page's URL (JSON-LD, og:url, link canonical, datalayer removed)."""
+    body = without_jsonld(body)
+    body = re.sub(rb'<meta property="og:url"[^>]*>', b"", body)
+    body = re.sub(rb'<link rel="canonical"[^>]*>', b"", body)
+    return re.sub(rb'"canonical": "[^"]*",', b"", body)
+
+
+def cut_in_body(body: bytes) -> bytes:
+    """A download cut off in the middle of the article body (after its fourth paragraph)."""
+    start = body.index(b't-content__body')
+    position = start
+    for _ in range(4):
+        position = body.index(b"</p>", position + 1)
+    return body[:position]
+
+
+def empty_body(body: bytes) -> bytes:
+    """An article whose body holds only RFI's widgets (interstitial ad, self-promotion)."""
+    start = body.index(b"<h2>", body.index(b't-content__body'))
+    end = body.index(b'<div class="o-self-promo', start)
+    return body[:start] + body[end:]
+
+
+def video_page(body: bytes) -> bytes:
+    """The article turned into a video page: RFI's ``t-content--video`` template (its class is in
+    the real page's stylesheet) and the datalayer's content type."""
+    body = replace_once(body, b'class="t-content t-content--article"',
+                        b'class="t-content t-content--video"')
+    return replace_once(body, b'"content_type": "article"', b'"content_type": "video"')
+
+
+def tw_edition(body: bytes) -> bytes:
+    """The same page as the /tw/ edition serves it: /tw/ canonical URLs, zh-Hant language and
+    an hreflang alternate back to the /cn/ page."""
+    cn_path, tw_path = ARTICLE_PATH.encode(), TW_PATH.encode()
+    alternate = b'<link rel="alternate" hreflang="zh-Hant" href="' + TW_URL.encode() + b'">'
+    body = body.replace(cn_path, tw_path)
+    body = body.replace(cn_path.replace(b"/", b"\\/"), tw_path.replace(b"/", b"\\/"))
+    body = replace_once(body, alternate,
+                        b'<link rel="alternate" hreflang="zh-Hans" href="' + ARTICLE_URL.encode() + b'">')
+    body = replace_once(body, b'<html dir="ltr" lang="zh-Hans">', b'<html dir="ltr" lang="zh-Hant">')
+    body = replace_once(body, b'"inLanguage": "zh-Hans"', b'"inLanguage": "zh-Hant"')
+    return replace_once(body, b'"site_locale": "cn"', b'"site_locale": "tw"')
