@@ -82,17 +82,18 @@ SPIDER_EXTRA_ARGUMENTS: list[str] = []
 
 # --- Parsing and export ----------------------------------------------------------------------------
 FEED_EXPORTERS = {
+    # One Markdown file per article (the newsroom's archive format); the feed file is their index.
     "md": "rficrawl.export.markdown.MarkdownArchiveExporter",
-}
     # JSON feeds write dates as ISO 8601 UTC with "Z" (Scrapy's own drop the time zone).
     "json": "rficrawl.export.jsonfeed.JsonExporter",
     "jsonlines": "rficrawl.export.jsonfeed.JsonLinesExporter",
     "jsonl": "rficrawl.export.jsonfeed.JsonLinesExporter",
     "jl": "rficrawl.export.jsonfeed.JsonLinesExporter",
-
+}
 # Directory of the md feed's article files; empty: next to the feed file, named after it
 # (-O archive.md:md writes archive/{edition}/{YYYY-MM-DD}/{content_id}.md and the index archive.md).
 MARKDOWN_ARCHIVE_DIR = ""
+
 # --- Storage (MongoDB) -----------------------------------------------------------------------------
 
 # --- Browser (scrapy-playwright) -------------------------------------------------------------------
