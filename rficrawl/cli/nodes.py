@@ -56,13 +56,15 @@ def nodes_command(args: argparse.Namespace) -> int:
 
 
 def print_tables(report: list[dict], project: str) -> None:
-    console = Console(width=200)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # job ids unwrapped when piped or captured
     nodes = Table(title="scrapyd nodes")
     for column in ("node", "url", "state", "running", "pending", "finished"):
         nodes.add_column(column)
     for entry in report:
         status = entry.get("status", {})
-        state = entry["state"] if entry["state"] == "ok" else f"{entry['state']}: {entry['error']}"
+        state = "ok" if entry["state"] == "ok" else entry["error"]
         nodes.add_row(
             entry["node"],
             entry["url"],
@@ -72,6 +74,9 @@ def print_tables(report: list[dict], project: str) -> None:
             str(status.get("finished", "-")),
         )
     console.print(nodes)
+    if not any(entry.get("running") or entry.get("pending") for entry in report):
+        console.print(f"no running or pending jobs of project {project}")
+        return
     jobs = Table(title=f"running and pending jobs of project {project}")
     for column in ("node", "state", "job id", "schedule job", "spider", "started"):
         jobs.add_column(column)

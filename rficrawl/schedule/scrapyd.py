@@ -6,6 +6,7 @@ scheduler can log it and carry on with the other nodes instead of dying on a tra
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -68,8 +69,14 @@ class ScrapydNode:
         url = f"{self.node.url}/{endpoint}"
         try:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise NodeError(
+                self.node, "unreachable", f"unreachable: no answer within {self.timeout:g} s"
+            ) from None
         except requests.RequestException as exc:
-            raise NodeError(self.node, "unreachable", f"unreachable: {exc}") from None
+            raise NodeError(
+                self.node, "unreachable", f"unreachable: {_short_reason(exc)}"
+            ) from None
         if response.status_code == 401:
             raise NodeError(
                 self.node,
@@ -87,3 +94,9 @@ class ScrapydNode:
             message = payload.get("message", response.text.strip())
             raise NodeError(self.node, "error", f"{endpoint} failed: {message}")
         return payload
+
+
+def _short_reason(exc: requests.RequestException) -> str:
+    """ "[Errno 111] Connection refused" rather than urllib3's three nested exception reprs."""
+    found = re.findall(r"\[Errno -?\d+\] [^'\")\]]+", str(exc))
+    return found[-1].strip() if found else type(exc).__name__
