@@ -1,0 +1,98 @@
+"""Blocked pages through the real headless Chromium: rescued, counted, and bounded in an outage."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.support.crawl import run_crawl
+from tests.support.mirror import mirror_settings
+
+pytestmark = pytest.mark.slow
+
+# Until every spider module imports, crawl with the article spider alone.
+ARTICLE_SPIDER = {"SPIDER_MODULES": "rficrawl.spiders.article"}
+
+
+def wait_for(condition, seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def user_agents(server, path: str) -> list[str]:
+    """'browser' or 'plain' for each request of ``path`` the mirror answered, in order."""
+    return [
+        "browser" if "HeadlessChrome" in record.user_agent else "plain"
+        for record in server.log.records
+        if record.path == path
+    ]
+
+
+def test_blocked_articles_are_rescued_by_the_browser_and_a_never_rendering_one_is_counted(
+    site, mirror_server_factory, browser_settings, tmp_path
+):
+    plain = [site.article(f"plain-{n}") for n in range(2)]
+    blocked = [site.blocked_article(f"blocked-{n}") for n in range(3)]
+    challenged = site.challenged_article("challenged")
+    hanging = site.never_rendering_article("never-renders")
+    server = mirror_server_factory(site.root, **site.server_options())
+    wanted = plain + blocked + [challenged, hanging]
+
+    result = run_crawl(
+        "article", tmp_path / "crawl",
+        args={"urls": ",".join(server.url(path) for path in wanted)},
+        settings={**mirror_settings(server), **browser_settings, **ARTICLE_SPIDER},
+    )
+
+    assert result.returncode == 0, result.log[-3000:]
+    titles = {item["title"] for item in result.items}
+    expected = {f"测试文章 {name}" for name in
+                ["plain-0", "plain-1", "blocked-0", "blocked-1", "blocked-2", "challenged"]}
+    assert titles == expected, result.log[-3000:]
+    assert result.stats.get("playwright/escalated") == 5
+    assert result.stats.get("playwright/escalated/403") == 4
+    assert result.stats.get("playwright/escalated/challenge") == 1
+    assert result.stats.get("playwright/rescued") == 4
+    assert result.stats.get("playwright/escalation_failed") == 1
+    assert "never-renders" in result.log and "Timeout" in result.log
+    # Plain requests stay plain; only the blocked ones were fetched again, once, by the browser.
+    for path in plain:
+        assert user_agents(server, path) == ["plain"]
+    for path in blocked + [challenged]:
+        assert user_agents(server, path) == ["plain", "browser"]
+    site.release.set()  # the hanging answer is logged once it returns
+    assert wait_for(lambda: user_agents(server, hanging) == ["plain", "browser"])
+    # Every page the browser opened was closed, the failed one included.
+    assert result.stats.get("playwright/page_count") == 5
+    assert result.stats.get("playwright/page_count/closed") == 5
+
+
+def test_escalation_stops_after_failures_in_a_row(
+    site, mirror_server_factory, browser_settings, tmp_path
+):
+    down = [site.article(f"down-{n}") for n in range(5)]
+    server = mirror_server_factory(site.root, forbid=lambda request: True)  # 403 to everyone
+
+    result = run_crawl(
+        "article", tmp_path / "crawl",
+        args={"urls": ",".join(server.url(path) for path in down)},
+        settings={
+            **mirror_settings(server), **browser_settings, **ARTICLE_SPIDER,
+            "PLAYWRIGHT_ESCALATE_MAX_FAILURES": 2, "CONCURRENT_REQUESTS": 1,
+        },
+    )
+
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.items == []
+    assert result.stats.get("playwright/escalated") == 2
+    assert result.stats.get("playwright/escalation_failed") == 2
+    assert result.stats.get("playwright/escalation_stopped") == 1
+    assert result.stats.get("playwright/escalation_skipped") == 3
+    assert result.log.count("Browser escalation stopped after 2 failures in a row") == 1
+    browser_hits = [r for r in server.log.records if "HeadlessChrome" in r.user_agent]
+    assert len(browser_hits) == 2
