@@ -11,10 +11,6 @@ from tests.support.mirror import mirror_settings
 
 pytestmark = pytest.mark.slow
 
-# Until every spider module imports, crawl with the article spider alone.
-ARTICLE_SPIDER = {"SPIDER_MODULES": "rficrawl.spiders.article"}
-
-
 def wait_for(condition, seconds: float = 5) -> bool:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -46,7 +42,7 @@ def test_blocked_articles_are_rescued_by_the_browser_and_a_never_rendering_one_i
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(path) for path in wanted)},
-        settings={**mirror_settings(server), **browser_settings, **ARTICLE_SPIDER},
+        settings={**mirror_settings(server), **browser_settings},
     )
 
     assert result.returncode == 0, result.log[-3000:]
@@ -82,7 +78,7 @@ def test_escalation_stops_after_failures_in_a_row(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(path) for path in down)},
         settings={
-            **mirror_settings(server), **browser_settings, **ARTICLE_SPIDER,
+            **mirror_settings(server), **browser_settings,
             "PLAYWRIGHT_ESCALATE_MAX_FAILURES": 2, "CONCURRENT_REQUESTS": 1,
         },
     )

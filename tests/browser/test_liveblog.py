@@ -27,7 +27,7 @@ def test_live_blog_posts_loaded_by_xhr_and_load_more_are_all_extracted(
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(p) for p in (live_path, plain_path))},
-        settings={**mirror_settings(server), **browser_settings, "SPIDER_MODULES": "rficrawl.spiders.article"},
+        settings={**mirror_settings(server), **browser_settings},
     )
 
     assert result.returncode == 0, result.log[-3000:]
@@ -53,8 +53,7 @@ def crawl_articles(server, tmp_path, paths, settings, name="crawl"):
     return run_crawl(
         "article", tmp_path / name,
         args={"urls": ",".join(server.url(p) for p in paths)},
-        settings={**mirror_settings(server), "SPIDER_MODULES": "rficrawl.spiders.article",
-                  **settings},
+        settings={**mirror_settings(server), **settings},
     )
 
 
