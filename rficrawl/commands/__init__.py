@@ -1,0 +1,1 @@
+"""Project commands for ``scrapy`` (setting COMMANDS_MODULE)."""

@@ -1,0 +1,1 @@
+"""The discovery spiders: fronts, archive, feeds, sitemaps, article (see docs/spiders.md)."""

@@ -1,0 +1,174 @@
+"""What every rficrawl spider shares: arguments, start URLs from RFI_BASE_URL, and article scheduling.
+
+Spiders only discover and schedule. Everything about a page's content comes from the extractors
+(``rficrawl.extract``) and everything about a URL from ``rficrawl.urls``; this base class holds the
+rules every spider applies the same way:
+
+- every request carries ``rfi_kind`` (and ``rfi_listing_date`` when a listing gave one), the keys
+  the downloader middlewares decide by (docs/architecture.md);
+- an article is scheduled once per run, only if its date (from its URL or its listing) is in
+  ``since``/``until``, and checked again on the ``published_at`` of the extracted item;
+- ``max_articles`` is exact: articles in flight plus articles scraped never exceed it, and an
+  article that yields nothing (not an article, out of range, skipped as known) frees its place
+  for the next candidate;
+- nothing outside RFI_BASE_URL's host is ever requested (``allowed_domains``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from rficrawl import urls
+from rficrawl.editions import DEFAULT_BASE_URL, Edition
+from rficrawl.extract.article import NotAnArticle, extract_article
+from rficrawl.spiders.arguments import DateRange, SpiderArguments, parse_arguments
+
+# Articles are fetched before further listing pages, so the scheduler's queue stays short and
+# memory flat however long the lists are.
+ARTICLE_PRIORITY = 10
+STAT = "rficrawl/discovery"
+
+
+class RfiSpider(scrapy.Spider):
+    """Base of the discovery spiders; subclasses implement ``start()`` and their listing callbacks."""
+
+    # The spider's own -a arguments (name -> help), on top of arguments.COMMON_ARGUMENTS.
+    spider_arguments: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, object], extra_allowed: Iterable[str] = ()) -> SpiderArguments:
+        """Validate ``-a`` arguments; raises SpiderArgumentError with a message for the user."""
+        return parse_arguments(kwargs, cls.spider_arguments, tuple(extra_allowed), cls.name)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RfiSpider:
+        parsed = cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(parsed, crawler.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
+        crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def configure(self, arguments: SpiderArguments, base_url: str) -> None:
+        self.arguments = arguments
+        self.editions: list[Edition] = arguments.editions
+        self.dates: DateRange = arguments.dates
+        self.max_articles: int | None = arguments.max_articles
+        self.refresh: str = arguments.refresh  # read by the known-article middleware
+        self.base_url = base_url.rstrip("/")
+        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        self._seen_articles: set[str] = set()
+        self._in_flight = 0
+        self._scraped = 0
+        self._waiting: deque[Request] = deque()
+
+    # --- Requests ----------------------------------------------------------------------------
+
+    def site_url(self, path: str) -> str:
+        """The URL of a site path (``/cn/中国/``) on RFI_BASE_URL."""
+        return self.base_url + path
+
+    def kind_of(self, url: str) -> str:
+        return str(urls.classify(url, self.base_url).kind)
+
+    def page_request(self, url: str, callback, **meta: Any) -> Request:
+        """A request for a non-article page (front, list, archive, feed, sitemap)."""
+        url = urls.to_base(url, self.base_url)
+        return Request(url, callback=callback, meta={"rfi_kind": self.kind_of(url), **meta})
+
+    def article_requests(
+        self, entries: Iterable[tuple[str, dt.datetime | None]]
+    ) -> Iterator[Request]:
+        """Requests for the articles among (url, listing date) entries, once each, in date range.
+
+        Entries that are not articles, or are off-site, are skipped; so is an article whose URL
+        date or listing date is outside since/until, before anything is fetched.
+        """
+        stats = self.crawler.stats
+        for url, listing_date in entries:
+            info = urls.classify(url, self.base_url)
+            if not info.is_article:  # articles and podcast episodes (with their media)
+                continue
+            public = urls.to_public(url, self.base_url)
+            if public in self._seen_articles:
+                continue
+            self._seen_articles.add(public)
+            if not self.dates.contains(listing_date or info.date):
+                stats.inc_value(f"{STAT}/out_of_range")
+                continue
+            meta: dict[str, Any] = {"rfi_kind": str(info.kind)}
+            if listing_date is not None:
+                meta["rfi_listing_date"] = listing_date
+            request = Request(
+                urls.to_base(public, self.base_url),
+                callback=self.parse_article,
+                errback=self.article_failed,
+                meta=meta,
+                priority=ARTICLE_PRIORITY,
+            )
+            stats.inc_value(f"{STAT}/articles_found")
+            yield from self._admit(request)
+
+    def _admit(self, request: Request) -> Iterator[Request]:
+        if self.max_articles is None or self._in_flight + self._scraped < self.max_articles:
+            self._in_flight += 1
+            yield request
+        elif self._scraped < self.max_articles:
+            self._waiting.append(request)
+
+    def _article_done(self, scraped: bool) -> Iterator[Request]:
+        """One article request finished; admit waiting candidates into any place it freed."""
+        self._in_flight -= 1
+        if scraped:
+            self._scraped += 1
+        if self.max_articles is not None and self._scraped >= self.max_articles:
+            self._waiting.clear()
+            if self._in_flight == 0:
+                raise CloseSpider("max_articles")
+            return
+        while self._waiting and (self.max_articles is None or self._in_flight + self._scraped < self.max_articles):
+            self._in_flight += 1
+            yield self._waiting.popleft()
+
+    def budget_spent(self) -> bool:
+        """True once max_articles articles are scraped or in flight: no more listings needed."""
+        return self.max_articles is not None and (
+            self._in_flight + self._scraped >= self.max_articles or bool(self._waiting)
+        )
+
+    def _request_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        # The duplicate filter (e.g. on a JOBDIR resume) dropped an article we had counted.
+        if spider is self and request.callback == self.parse_article:
+            self._in_flight -= 1
+
+    # --- Articles ----------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        try:
+            item = extract_article(response, base_url=self.base_url)
+        except NotAnArticle as exc:
+            self.crawler.stats.inc_value(f"rficrawl/dropped/{exc.reason}")
+            self.logger.info("Not an article (%s): %s", exc.reason, response.url)
+            yield from self._article_done(scraped=False)
+            return
+        if not self.dates.contains(item.get("published_at")):
+            self.crawler.stats.inc_value("rficrawl/dropped/out_of_range")
+            yield from self._article_done(scraped=False)
+            return
+        yield item
+        yield from self._article_done(scraped=True)
+
+    def article_failed(self, failure: Failure) -> Iterator[Request]:
+        """Errback: a download error, an HTTP error, or a skip by the known-article middleware."""
+        self.logger.debug("Article not fetched: %s", failure.value)
+        yield from self._article_done(scraped=False)

@@ -1,0 +1,62 @@
+"""``scrapy crawl fronts``: the freshest articles, from edition and section fronts and their lists.
+
+Starts at each edition's front (``/cn/``) and its section fronts (from the editions registry, or
+``-a sections=中国,国际``), follows every article card and news-feed item, and pages through
+paginated lists (``{list-url}{N}/``) up to ``-a max_pages`` (default 10). Paging stops early when a
+whole page is older than ``since``, or (incremental mode: a store is configured and refresh is not
+``all``) when every article on the page is already known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from scrapy.http import Response
+
+from rficrawl.extract.listing import extract_listing
+from rficrawl.spiders.arguments import (
+    DEFAULT_MAX_PAGES,
+    check_sections,
+    parse_list,
+    parse_positive_int,
+)
+from rficrawl.spiders.base import RfiSpider
+from rficrawl.spiders.paging import PagingMixin
+
+
+class FrontsSpider(PagingMixin, RfiSpider):
+    name = "fronts"
+    spider_arguments: ClassVar[dict[str, str]] = {
+        "sections": "comma-separated section fronts, e.g. 中国,国际 (default: the edition fronts "
+        "and every section in the editions registry)",
+        "max_pages": f"pages of each paginated list to read (default {DEFAULT_MAX_PAGES})",
+    }
+
+    @classmethod
+    def check_arguments(cls, kwargs, extra_allowed=()):
+        parsed = super().check_arguments(kwargs, extra_allowed)
+        if "max_pages" in parsed.extra:
+            parse_positive_int("max_pages", parsed.extra["max_pages"])
+        check_sections(parsed)
+        return parsed
+
+    def start_paths(self) -> list[str]:
+        wanted = parse_list(self.arguments.extra.get("sections", ""))
+        paths = []
+        for edition in self.editions:
+            if wanted:
+                paths += [edition.section_path(s) for s in edition.sections if s in wanted]
+            else:
+                paths.append(edition.front_path())
+                paths += [edition.section_path(s) for s in edition.sections]
+        return paths
+
+    async def start(self) -> AsyncIterator[Any]:
+        for path in self.start_paths():
+            yield self.page_request(self.site_url(path), self.parse_listing)
+
+    async def parse_listing(self, response: Response) -> AsyncIterator[Any]:
+        listing = extract_listing(response, base_url=self.base_url)
+        for request in await self.listing_requests(response, listing):
+            yield request

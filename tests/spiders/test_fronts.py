@@ -1,0 +1,63 @@
+"""The fronts spider against the mirror: exact article sets, paging, dates, max_articles."""
+
+from __future__ import annotations
+
+from tests.spiders.conftest import (
+    article_paths,
+    crawl,
+    paris_day,
+    paths_of,
+    requested_twice,
+)
+from tests.support.mirror_build import PAGED_SECTION, site_path
+
+
+def test_two_editions_at_once_find_every_front_article_once(site, server, tmp_path):
+    result = crawl("fronts", server, tmp_path, {"editions": "cn,tw"})
+    expected = site.fronts_articles(["cn", "tw"])
+    assert len(expected) > 60
+    assert result.urls() == expected
+    assert len(result.items) == len(expected)  # each article scraped once
+    assert {item["edition"] for item in result.items} == {"cn", "tw"}
+    assert requested_twice(server) == {}
+    # robots.txt forbids one article; off-site links (savoirs.rfi.fr, facebook) are never followed.
+    assert not {site_path(url) for url in site.disallowed} & set(server.log.paths())
+    assert result.stats.get("offsite/filtered", 0) == 0
+    assert all(item["url"].startswith("https://www.rfi.fr/") for item in result.items)
+    # Podcast episodes and video articles are articles, with their media.
+    media = {item["url"]: [m["kind"] for m in item["media"]] for item in result.items}
+    with_media = {url: [a.media] for url, a in site.articles.items() if a.media and url in expected}
+    assert len(with_media) == 2
+    assert {url: media[url] for url in with_media} == with_media
+
+
+def test_paging_stops_at_max_pages(site, server, tmp_path):
+    result = crawl("fronts", server, tmp_path,
+                   {"editions": "cn", "sections": PAGED_SECTION, "max_pages": 2})
+    expected = site.fronts_articles(["cn"], max_pages=2, sections=[PAGED_SECTION])
+    assert result.urls() == expected
+    requested = set(server.log.paths())
+    assert f"/cn/{PAGED_SECTION}/2/" in requested
+    assert f"/cn/{PAGED_SECTION}/3/" not in requested
+    assert "/cn/" not in requested  # only the section asked for
+    three_pages = site.fronts_articles(["cn"], max_pages=3, sections=[PAGED_SECTION])
+    assert len(three_pages) > len(expected)
+
+
+def test_since_until_hold_before_and_after_fetching(site, server, tmp_path):
+    since, until = "2025-11-25", "2025-11-28"
+    result = crawl("fronts", server, tmp_path, {"editions": "cn", "since": since, "until": until})
+    everything = site.fronts_articles(["cn"])
+    expected = site.in_range(everything, paris_day(since), paris_day(until, end=True))
+    assert 0 < len(expected) < len(everything)
+    assert result.urls() == expected
+    # Articles dated outside the range by their URL were never fetched.
+    assert article_paths(server) == paths_of(expected)
+
+
+def test_max_articles_is_exact_and_fetches_no_more(site, server, tmp_path):
+    result = crawl("fronts", server, tmp_path, {"editions": "cn", "max_articles": 7})
+    assert len(result.items) == 7
+    assert result.urls() <= site.fronts_articles(["cn"])
+    assert len(article_paths(server)) == 7
+    assert result.stats["finish_reason"] == "max_articles"
