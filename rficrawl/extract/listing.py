@@ -150,9 +150,13 @@ def extract_listing(response: TextResponse, base_url: str | None = None) -> List
     }
     for href in root.xpath("//link[@rel='alternate'][contains(@type, 'rss')]/@href"):
         _add(listing.feeds, href, base)
+    pager = root.xpath(_PAGER)
+    for anchor in pager:
+        _add(listing.pages, anchor.get("href"), base)
+    skip = ignored | set(pager)
     for anchor in root.iter("a"):
         href = anchor.get("href")
-        if not href or href.startswith("#") or anchor in ignored:
+        if not href or href.startswith("#") or anchor in skip:
             continue
         info = classify(href, base)
         if info.kind in ARTICLE_KINDS:
@@ -169,8 +173,6 @@ def extract_listing(response: TextResponse, base_url: str | None = None) -> List
         elif info.kind in buckets:
             _add(buckets[info.kind], href, base)
 
-    for anchor in root.xpath(_PAGER):
-        _add(listing.pages, anchor.get("href"), base)
     listing.load_more = _load_more(root, base)
     return listing
 
