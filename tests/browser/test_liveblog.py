@@ -128,6 +128,7 @@ def test_with_the_browser_off_nothing_is_rendered_and_the_crawl_still_works(
     assert item["live_posts"] == []
     assert not [key for key in result.stats if key.startswith("playwright/")]
     assert [r.user_agent for r in server.log.records if "HeadlessChrome" in r.user_agent] == []
+    assert server.log.count(feed.prefix) == 0  # nothing ran the embed's script
     assert "Starting download handler" not in result.log  # no Playwright process at all
 
 

@@ -1,0 +1,105 @@
+"""The browser part's pure pieces, without a browser: post extraction, block detection, launch
+options. (Every behaviour here is also exercised through real Chromium in the other tests.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from parsel import Selector
+from scrapy.http import HtmlResponse, Request
+from scrapy.settings import Settings
+
+from rficrawl.browser.chromium import chromium_problem, launch_options
+from rficrawl.browser.escalation import EscalationMiddleware, is_challenge
+from rficrawl.extract.liveblog import extract_live_posts, has_live_blog
+from tests.browser.site import CHALLENGE_PAGE, LIVE_BLOG_EMBED, article_variant
+
+# A rendered live blog as the test bed's embed script builds it (tests/browser/site.py).
+RENDERED = """<div class="t-content__body"><div class="m-em-liveblog"><div class="live-pbp">
+<article class="live-pbp__item"><time class="live-pbp__time" datetime="2025-12-01T10:05:00+01:00">
+10:05</time><h2 class="live-pbp__title">Newest</h2><div class="live-pbp__body"><p>Second  line
+one.</p><p>Second line two.</p></div><span class="live-pbp__author">B. Author</span></article>
+<article class="live-pbp__item"><time class="live-pbp__time" datetime="2025-12-01T08:00:00Z">
+09:00</time><h2 class="live-pbp__title">Oldest</h2><div class="live-pbp__body"><p>First.</p>
+</div><span class="live-pbp__author">A. Author</span></article>
+</div></div></div>"""
+
+
+def settings(**values) -> Settings:
+    result = Settings()
+    result.setmodule("rficrawl.settings")
+    result.update(values)
+    return result
+
+
+def test_live_posts_are_read_oldest_first_with_utc_times():
+    posts = extract_live_posts(Selector(text=RENDERED))
+    assert posts == [
+        {"time": datetime(2025, 12, 1, 8, 0, tzinfo=UTC), "title": "Oldest", "text": "First.",
+         "author": "A. Author"},
+        {"time": datetime(2025, 12, 1, 9, 5, tzinfo=UTC), "title": "Newest",
+         "text": "Second line one.\n\nSecond line two.", "author": "B. Author"},
+    ]
+
+
+def test_posts_without_times_keep_the_page_order_reversed():
+    html = RENDERED.replace(' datetime="2025-12-01T10:05:00+01:00"', "")
+    assert [p["title"] for p in extract_live_posts(Selector(text=html))] == ["Oldest", "Newest"]
+    assert extract_live_posts(Selector(text=html))[1]["time"] is None
+
+
+def test_a_page_without_a_live_blog_has_no_posts_and_is_not_sent_to_the_browser():
+    page = Selector(text=article_variant("/cn/政治/20251201-x", "x", "X").decode("utf-8"))
+    assert extract_live_posts(page) == []
+    # The captures mention the live-blog classes in their CSS and scripts: not a live blog.
+    assert not has_live_blog(page)
+    embedded = LIVE_BLOG_EMBED.replace("{src}", "/live.json")
+    assert has_live_blog(Selector(text=f"<div class='t-content__body'>{embedded}</div>"))
+    assert has_live_blog(Selector(text="<script src='https://cdn.tickaroo.com/x.js'></script>"))
+
+
+def response(url: str, body: bytes | str, status: int = 200, kind: str = "article") -> HtmlResponse:
+    request = Request(url, meta={"rfi_kind": kind})
+    return HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request)
+
+
+def test_what_counts_as_blocked():
+    mw = EscalationMiddleware(SimpleNamespace(settings=settings(), stats=None))
+    article = article_variant("/cn/政治/20251201-x", "x", "X")
+    url = "http://127.0.0.1/cn/政治/20251201-x"
+
+    def reason(body, status=200, kind="article"):
+        res = response(url, body, status, kind)
+        return mw.block_reason(res.request, res)
+
+    assert reason(article) is None
+    assert reason(article, 403) == "403"
+    assert reason(b"slow down", 429) == "429"
+    assert reason(b"<html><body>not found</body></html>", 404) is None
+    assert reason(CHALLENGE_PAGE) == "challenge"
+    assert is_challenge(response(url, CHALLENGE_PAGE))
+    shell = b"<html><body><main class='t-content'></main></body></html>"
+    assert reason(shell) == "missing_markup"
+    assert reason(shell, kind="front") is None  # fronts have no article body
+
+
+def test_launch_options_use_the_system_chromium_and_the_sandbox_flags():
+    options = launch_options(settings(PLAYWRIGHT_LAUNCH_OPTIONS={"headless": True, "args": ["--x"]}))
+    assert options["executable_path"] == "/usr/bin/chromium"
+    assert options["headless"] is True
+    assert options["args"][0] == "--x"
+    for flag in ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"):
+        assert flag in options["args"]
+    assert launch_options(settings(PLAYWRIGHT_CHROMIUM_PATH="/opt/c/chrome"))["executable_path"] == (
+        "/opt/c/chrome"
+    )
+
+
+def test_a_missing_chromium_is_named_with_its_setting(tmp_path):
+    problem = chromium_problem(settings(PLAYWRIGHT_CHROMIUM_PATH=str(tmp_path / "none")))
+    assert problem is not None
+    assert "PLAYWRIGHT_CHROMIUM_PATH" in problem and str(tmp_path / "none") in problem
+    assert "PLAYWRIGHT_ENABLED=0" in problem
+    assert chromium_problem(settings(PLAYWRIGHT_CDP_URL="http://127.0.0.1:9222")) is None
