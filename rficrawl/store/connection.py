@@ -1,0 +1,87 @@
+"""The connection to MongoDB: settings, client options and the collections' indexes.
+
+Every part that talks to the store (pipeline, known-article middleware, CLI, bench) gets its
+client and its indexes from here, so they agree on time zones (aware UTC datetimes back from the
+server) and on index names (creating them twice is a no-op, on mongod and on FerretDB alike).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pymongo
+from pymongo.database import Database
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+
+from rficrawl.store.server import redact
+
+DEFAULT_URI = "mongodb://127.0.0.1:27017"
+DEFAULT_DATABASE = "rfi"
+ARTICLES = "articles"
+REVISIONS = "revisions"
+CRAWLS = "crawls"
+
+# (collection, keys, options): named, so that a second creation is recognised as the same index.
+INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
+    (ARTICLES, [("url", 1)], {"name": "url_unique", "unique": True}),
+    (ARTICLES, [("edition", 1), ("published_at", -1)], {"name": "edition_published"}),
+    (ARTICLES, [("section", 1)], {"name": "section"}),
+    (ARTICLES, [("tags", 1)], {"name": "tags"}),
+    (ARTICLES, [("modified_at", -1)], {"name": "modified"}),
+    (ARTICLES, [("published_at", -1)], {"name": "published"}),
+    (REVISIONS, [("article_id", 1), ("revision", 1)], {"name": "article_revision"}),
+    (CRAWLS, [("started_at", -1)], {"name": "started"}),
+]
+
+
+def default_uri() -> str:
+    """``MONGO_URI`` from the environment, else the local default."""
+    return os.environ.get("MONGO_URI", DEFAULT_URI)
+
+
+def default_database() -> str:
+    return os.environ.get("MONGO_DATABASE", DEFAULT_DATABASE) or DEFAULT_DATABASE
+
+
+def uri_from_settings(settings: BaseSettings, component: str) -> tuple[str, str]:
+    """The (URI, database name) a component should use; ``NotConfigured`` when storage is off."""
+    uri = (settings.get("MONGO_URI") or "").strip()
+    if not uri:
+        raise NotConfigured(f"{component}: MONGO_URI is empty, storage is off")
+    return uri, settings.get("MONGO_DATABASE") or DEFAULT_DATABASE
+
+
+def connect(uri: str, timeout: float = 5.0) -> pymongo.MongoClient:
+    """A client that returns aware UTC datetimes and fails within ``timeout`` seconds when the
+    server is away (pymongo's 30 s default would freeze a CLI and hide outages in a crawl)."""
+    ms = int(timeout * 1000)
+    return pymongo.MongoClient(
+        uri,
+        tz_aware=True,
+        tzinfo=dt.UTC,
+        serverSelectionTimeoutMS=ms,
+        connectTimeoutMS=ms,
+        socketTimeoutMS=max(ms * 6, 30_000),
+        appname="rficrawl",
+    )
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create the collections' indexes if they are missing (idempotent, cheap when present)."""
+    for name, keys, options in INDEXES:
+        db[name].create_index(keys, **options)
+
+
+__all__ = [
+    "ARTICLES",
+    "CRAWLS",
+    "REVISIONS",
+    "connect",
+    "default_database",
+    "default_uri",
+    "ensure_indexes",
+    "redact",
+    "uri_from_settings",
+]

@@ -1,0 +1,123 @@
+"""How an article item becomes a MongoDB document, and back to JSON.
+
+One place decides the stored shape so that the pipeline, ``rficrawl store replay`` and the bench
+write exactly the same documents: ``_id`` is RFI's stable ``content_id`` when the page has one (a
+slug can change, the id does not), else the canonical URL; datetimes are BSON dates at millisecond
+precision (what BSON keeps), so a document read back compares equal to a fresh one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bson import json_util
+from bson.json_util import JSONMode, JSONOptions
+from itemadapter import ItemAdapter
+
+DATE_FIELDS = ("published_at", "modified_at", "fetched_at")
+# Fields the store adds; they say when and how often we saw the article, not what RFI published.
+BOOKKEEPING_FIELDS = (
+    "_id",
+    "first_seen_at",
+    "last_seen_at",
+    "changed_at",
+    "revision",
+    "published_day",
+    "fetched_at",
+)
+# Lossless JSON for spill files: dates as {"$date": ...}, read back as aware UTC datetimes.
+SPILL_JSON_OPTIONS = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True, tzinfo=dt.UTC)
+
+
+def article_id(item: Mapping[str, Any]) -> str:
+    """The stable key of an article: ``content_id`` when present, else its canonical URL."""
+    return item.get("content_id") or item["url"]
+
+
+def to_utc_ms(value: dt.datetime) -> dt.datetime:
+    """An aware UTC datetime cut to milliseconds, the precision BSON dates keep."""
+    value = value.astimezone(dt.UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def to_document(item: Any) -> dict[str, Any]:
+    """The document stored in ``articles`` for a validated item (bookkeeping fields excepted).
+
+    Applying it to a document it produced gives the same document, so spill files (documents)
+    and feed exports (items) replay through the same path.
+    """
+    doc = {k: v for k, v in ItemAdapter(item).items() if v is not None}
+    for name in DATE_FIELDS:
+        if isinstance(doc.get(name), dt.datetime):
+            doc[name] = to_utc_ms(doc[name])
+    doc["_id"] = article_id(doc)
+    if isinstance(doc.get("published_at"), dt.datetime):
+        # A plain day string lets `rficrawl stats` group by day on servers without date operators.
+        doc["published_day"] = doc["published_at"].strftime("%Y-%m-%d")
+    for name in ("first_seen_at", "last_seen_at", "changed_at", "revision"):
+        doc.pop(name, None)
+    return doc
+
+
+def content_of(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields RFI published, without the store's bookkeeping."""
+    return {k: v for k, v in doc.items() if k not in BOOKKEEPING_FIELDS}
+
+
+def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Names of the published fields that differ between two versions of an article."""
+    before, after = content_of(old), content_of(new)
+    names = sorted(set(before) | set(after))
+    return [
+        name for name in names if name != "content_hash" and before.get(name) != after.get(name)
+    ]
+
+
+def parse_dates(obj: dict[str, Any]) -> dict[str, Any]:
+    """Turn ISO 8601 date strings (as in ``-O items.jsonl`` feeds) into aware UTC datetimes."""
+    for name in DATE_FIELDS:
+        value = obj.get(name)
+        if isinstance(value, str) and value:
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:
+                continue  # left as a string: validation drops it with its reason
+            obj[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return obj
+
+
+def dumps_spill(doc: Mapping[str, Any]) -> str:
+    """One spill-file line for a document, lossless (dates keep their type)."""
+    return json_util.dumps(doc, json_options=SPILL_JSON_OPTIONS, ensure_ascii=False)
+
+
+def loads_line(line: str) -> dict[str, Any]:
+    """A spill-file or feed-export line as an item dict with datetimes."""
+    return parse_dates(json_util.loads(line, json_options=SPILL_JSON_OPTIONS))
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON for users (``--json``, exports): ISO 8601 dates with ``Z``, as the items' feeds."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def to_json_line(doc: Mapping[str, Any]) -> str:
+    return json.dumps(jsonable(doc), ensure_ascii=False)
+
+
+def names(values: Iterable[Any]) -> str:
+    """Authors or tags as one readable string (``"A; B"``) for tables and CSV."""
+    out = []
+    for value in values or ():
+        out.append(value.get("name", "") if isinstance(value, Mapping) else str(value))
+    return "; ".join(v for v in out if v)

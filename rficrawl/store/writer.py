@@ -1,0 +1,261 @@
+"""The write logic of the archive: insert new articles, touch unchanged ones, keep revisions.
+
+It is plain synchronous pymongo, run off the reactor by the pipeline (in a worker thread), and
+called directly by ``rficrawl store replay`` and the bench, so all three store exactly alike.
+
+Per batch: one ``find`` reads what is stored (by ``_id`` or ``url``), then unordered
+``bulk_write``s apply it:
+
+- first seen: ``InsertOne`` with ``first_seen_at``, ``revision`` 1;
+- same ``content_hash``: only ``last_seen_at`` moves (if older than ``seen_resolution``);
+- different hash: the stored version is copied into ``revisions`` (``_id`` ``<article>@<n>``, so
+  copying it twice is a no-op) with the names of the fields that changed, then the article is
+  replaced on the condition that it still has the hash we read, and its ``revision`` grows.
+
+Concurrency: two workers that both see an article as new both insert it; the loser gets a
+duplicate-key error (on ``_id`` or the unique ``url``) and its document goes round again as an
+existing article. A conditional replace that matched nothing (someone changed the article since
+we read it) also goes round again. So concurrent writers never make two documents and never lose
+a version. The whole is idempotent: replaying a batch after a crash leaves the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import InsertOne, ReplaceOne, UpdateMany
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from rficrawl.store.connection import ARTICLES, REVISIONS
+from rficrawl.store.documents import changed_fields, content_of
+
+DUPLICATE_KEY = 11000
+MAX_ROUNDS = 8
+
+
+@dataclass
+class WriteResult:
+    """What a batch did, for the crawl stats and the ``crawls`` record."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    # Documents the server refused for a reason of their own (not an outage), with that reason.
+    failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+    def add(self, other: WriteResult) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.failed.extend(other.failed)
+
+
+class ArticleWriter:
+    """Writes article documents (from ``documents.to_document``) into a database."""
+
+    def __init__(self, db: Database, seen_resolution: float = 0.0):
+        self.articles = db[ARTICLES]
+        self.revisions = db[REVISIONS]
+        self.seen_resolution = dt.timedelta(seconds=seen_resolution)
+
+    def _seen_long_ago(self, stored: dict, now: dt.datetime) -> bool:
+        """Whether an unchanged article's ``last_seen_at`` is worth rewriting.
+
+        Within ``seen_resolution`` of the last sighting it is not: a re-crawl of unchanged
+        articles then costs reads only. That matters on FerretDB's SQLite backend, where every
+        update scans the collection.
+        """
+        seen = stored.get("last_seen_at")
+        return not isinstance(seen, dt.datetime) or now - seen >= self.seen_resolution
+
+    def write(self, docs: Iterable[dict[str, Any]], now: dt.datetime | None = None) -> WriteResult:
+        """Store a batch; connection errors propagate (the caller retries the whole batch)."""
+        now = now or dt.datetime.now(dt.UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        result = WriteResult()
+        for group in _distinct_groups(list(docs)):
+            for _ in range(MAX_ROUNDS):
+                group = self._write_round(group, now, result)
+                if not group:
+                    break
+            result.failed.extend((doc, "write_conflict") for doc in group)
+        return result
+
+    def _write_round(
+        self, docs: list[dict[str, Any]], now: dt.datetime, result: WriteResult
+    ) -> list[dict[str, Any]]:
+        """Write documents with distinct ids and URLs; return those that must go round again."""
+        inserts: list[dict] = []
+        touched: list[dict] = []
+        changed: list[tuple[dict, dict]] = []
+        for doc, stored in self._stored(docs):
+            if stored is None:
+                inserts.append(doc)
+            elif stored.get("content_hash") == doc["content_hash"]:
+                touched.append(stored)
+            elif _older(doc, stored):
+                result.stale += 1
+            else:
+                changed.append((doc, stored))
+
+        replacing, retry = self._save_revisions(changed, now)
+        ops = [
+            InsertOne({**doc, "first_seen_at": now, "last_seen_at": now, "revision": 1})
+            for doc in inserts
+        ]
+        stale_seen = [stored["_id"] for stored in touched if self._seen_long_ago(stored, now)]
+        if stale_seen:
+            # $currentDate rather than $set: some wire servers (nx-27017) store a $set date as text.
+            touch = {"$currentDate": {"last_seen_at": True}}
+            ops.append(UpdateMany({"_id": {"$in": stale_seen}}, touch))
+        ops += [
+            ReplaceOne({"_id": new["_id"], "content_hash": old_hash}, new)
+            for new, old_hash in replacing
+        ]
+        op_docs = inserts + [{}] * bool(stale_seen) + [new for new, _ in replacing]
+        matched, errors = self._bulk(ops)
+        lost = 0
+        for error in errors:
+            doc = op_docs[error["index"]]
+            if error["code"] == DUPLICATE_KEY and error["index"] < len(inserts):
+                retry.append(doc)  # another writer inserted it first: now it is an existing one
+            else:
+                result.failed.append((doc, f"server_error_{error['code']}"))
+            if error["index"] < len(inserts):
+                lost += 1
+        result.new += len(inserts) - lost
+        result.unchanged += len(touched)
+        if matched >= len(stale_seen) + len(replacing):
+            result.updated += len(replacing)
+        else:
+            conflicts = self._conflicts([new for new, _ in replacing])
+            result.updated += len(replacing) - len(conflicts)
+            retry += conflicts
+        return retry
+
+    def _stored(self, docs: list[dict]) -> list[tuple[dict, dict | None]]:
+        """Each document with the stored version it updates (found by ``_id``, else by URL)."""
+        query = {
+            "$or": [
+                {"_id": {"$in": [d["_id"] for d in docs]}},
+                {"url": {"$in": [d["url"] for d in docs]}},
+            ]
+        }
+        by_id: dict[Any, dict] = {}
+        by_url: dict[str, dict] = {}
+        projection = {"content_hash": 1, "url": 1, "fetched_at": 1, "last_seen_at": 1}
+        for stored in self.articles.find(query, projection):
+            by_id[stored["_id"]] = stored
+            by_url[stored["url"]] = stored
+        pairs = []
+        for doc in docs:
+            stored = by_id.get(doc["_id"]) or by_url.get(doc["url"])
+            if stored is not None and stored["_id"] != doc["_id"]:
+                # The same URL stored under another key (before its content_id was known): the
+                # stored key stays, so every reference to it keeps working.
+                doc = {**doc, "_id": stored["_id"]}
+            pairs.append((doc, stored))
+        return pairs
+
+    def _save_revisions(
+        self, changed: list[tuple[dict, dict]], now: dt.datetime
+    ) -> tuple[list[tuple[dict, str]], list[dict]]:
+        """Copy the stored versions of changed articles into ``revisions``.
+
+        Returns the replacements to make (new document, hash it must replace) and the documents
+        whose stored version moved since it was read (to go round again).
+        """
+        if not changed:
+            return [], []
+        ids = [doc["_id"] for doc, _ in changed]
+        full = {d["_id"]: d for d in self.articles.find({"_id": {"$in": ids}})}
+        revisions = []
+        replacing = []
+        retry = []
+        for doc, stored in changed:
+            old = full.get(doc["_id"])
+            if old is None or old.get("content_hash") != stored.get("content_hash"):
+                retry.append(doc)
+                continue
+            number = int(old.get("revision") or 1)
+            revisions.append(
+                InsertOne(
+                    {
+                        "_id": f"{old['_id']}@{number}",
+                        "article_id": old["_id"],
+                        "revision": number,
+                        "content_hash": old.get("content_hash"),
+                        "changed": changed_fields(old, doc),
+                        "superseded_at": now,
+                        "superseded_by": doc["content_hash"],
+                        "first_seen_at": old.get("first_seen_at"),
+                        "last_seen_at": old.get("last_seen_at"),
+                        "fetched_at": old.get("fetched_at"),
+                        "document": content_of(old),
+                    }
+                )
+            )
+            new = {
+                **doc,
+                "first_seen_at": old.get("first_seen_at") or now,
+                "last_seen_at": now,
+                "changed_at": now,
+                "revision": number + 1,
+            }
+            replacing.append((new, old.get("content_hash")))
+        if revisions:
+            _, errors = _bulk_write(self.revisions, revisions)
+            if any(error["code"] != DUPLICATE_KEY for error in errors):
+                raise BulkWriteError({"writeErrors": errors})
+        return replacing, retry
+
+    def _bulk(self, ops: list) -> tuple[int, list[dict]]:
+        if not ops:
+            return 0, []
+        return _bulk_write(self.articles, ops)
+
+    def _conflicts(self, replaced: list[dict]) -> list[dict]:
+        """Replacements that did not land because another writer changed the article first."""
+        ids = [doc["_id"] for doc in replaced]
+        hashes = {
+            d["_id"]: d.get("content_hash")
+            for d in self.articles.find({"_id": {"$in": ids}}, {"content_hash": 1})
+        }
+        return [doc for doc in replaced if hashes.get(doc["_id"]) != doc["content_hash"]]
+
+
+def _bulk_write(collection, ops: list) -> tuple[int, list[dict]]:
+    """An unordered bulk write: (documents matched, per-operation errors)."""
+    try:
+        return collection.bulk_write(ops, ordered=False).matched_count, []
+    except BulkWriteError as exc:
+        return exc.details.get("nMatched", 0), exc.details.get("writeErrors", [])
+
+
+def _older(doc: dict, stored: dict) -> bool:
+    """Whether ``doc`` was fetched before the stored version (a late replay must not win)."""
+    mine, theirs = doc.get("fetched_at"), stored.get("fetched_at")
+    return isinstance(mine, dt.datetime) and isinstance(theirs, dt.datetime) and mine < theirs
+
+
+def _distinct_groups(docs: list[dict]) -> list[list[dict]]:
+    """Split a batch so that no group holds the same id or URL twice, keeping their order."""
+    groups: list[list[dict]] = []
+    seen: list[set] = []
+    for doc in docs:
+        keys = {("id", doc["_id"]), ("url", doc["url"])}
+        for group, used in zip(groups, seen):
+            if not keys & used:
+                group.append(doc)
+                used |= keys
+                break
+        else:
+            groups.append([doc])
+            seen.append(set(keys))
+    return groups
