@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from rficrawl.editions import DEFAULT_BASE_URL, Edition, editions
@@ -60,6 +60,7 @@ _ASSET_SUFFIXES = (".css", ".js", ".ico", ".png", ".jpg", ".jpeg", ".gif", ".svg
                    ".woff", ".woff2", ".ttf", ".manifest", ".webmanifest", ".mp3", ".mp4", ".pdf")
 # Characters RFI leaves unescaped in paths; everything else is UTF-8 percent-encoded.
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
+_ENCODED_PATH = re.compile(r"(?:[A-Za-z0-9/\-._~!$&'()*+,;=:@]|%[0-9A-F]{2})*")
 
 
 class UrlKind(StrEnum):
@@ -191,6 +192,8 @@ def _site_path(url: str, base_url: str) -> str:
 
 def _encode_path(path: str) -> str:
     """UTF-8 percent-encoding with uppercase hex; existing escapes kept (their hex uppercased)."""
+    if _ENCODED_PATH.fullmatch(path):
+        return path  # already as RFI writes it: the common case, kept fast
     out = []
     pos = 0
     for match in _ESCAPE.finditer(path):
@@ -208,6 +211,12 @@ def encode_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, _encode_path(parts.path), parts.query, ""))
 
 
+# Pure functions of two strings, called for every link of every listing (and the same navigation
+# links on every page): memoised so that URL handling stays a small part of parsing.
+_memo = lru_cache(maxsize=65536)
+
+
+@_memo
 def to_public(url: str, base_url: str = DEFAULT_BASE_URL) -> str:
     """The public ``https://www.rfi.fr`` URL of an on-site URL (fetched from ``base_url`` or given
     relative); off-site URLs come back unchanged. Path encoded as RFI does, fragment dropped."""
@@ -220,6 +229,7 @@ def to_public(url: str, base_url: str = DEFAULT_BASE_URL) -> str:
     return urlunsplit((public.scheme, public.netloc, _encode_path(path), parts.query, ""))
 
 
+@_memo
 def to_base(public_url: str, base_url: str = DEFAULT_BASE_URL) -> str:
     """The URL to request for a public (or relative) rfi.fr URL when the site is at ``base_url``
     (a local mirror in tests and ``make demo``). Off-site URLs come back unchanged."""
@@ -232,6 +242,7 @@ def to_base(public_url: str, base_url: str = DEFAULT_BASE_URL) -> str:
     return urlunsplit((base_scheme, base_netloc, base_path + _encode_path(path), parts.query, ""))
 
 
+@_memo
 def canonical_article_url(url: str, base_url: str = DEFAULT_BASE_URL) -> str:
     """The URL an article is stored under: public, absolute, percent-encoded as RFI gives it,
     without query or fragment. The path's letters are kept exactly (a Latin "a" in a Cyrillic
@@ -242,6 +253,7 @@ def canonical_article_url(url: str, base_url: str = DEFAULT_BASE_URL) -> str:
 
 # -- classification ------------------------------------------------------------------------------
 
+@_memo
 def classify(url: str, base_url: str = DEFAULT_BASE_URL) -> UrlInfo:
     """What ``url`` is on rfi.fr. Relative URLs are taken as on-site. Never raises for odd input:
     a URL that is not http(s) or not on rfi.fr is ``offsite``."""
