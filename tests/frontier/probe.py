@@ -1,0 +1,75 @@
+"""A synthetic link graph and a minimal spider over it, for the frontier's mechanics.
+
+The pages are not modelled on RFI markup (the end-to-end tests crawl the real spiders over real
+captures); they are plain HTML link lists: ``/probe/front-F.html`` links to list pages, each list
+page to articles ``/probe/a/F-L-N.html``. The spider puts ``rfi_kind`` on every request as the
+real spiders do (docs/architecture.md), so the frontier's filter policy applies to it unchanged.
+Run it with ``-s SPIDER_MODULES=tests.frontier.probe``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+
+def build_probe_site(root: Path, fronts: int = 2, lists: int = 3, articles: int = 10) -> set[str]:
+    """Write the site under ``root``; returns the paths of every article."""
+    site = root / "probe"
+    (site / "a").mkdir(parents=True, exist_ok=True)
+    article_paths: set[str] = set()
+    for f in range(fronts):
+        list_links = "".join(
+            f'<a class="list" href="/probe/list-{f}-{n}.html">list {n}</a>\n' for n in range(lists)
+        )
+        (site / f"front-{f}.html").write_text(f"<html><body>{list_links}</body></html>")
+        for n in range(lists):
+            links = []
+            for a in range(articles):
+                path = f"/probe/a/{f}-{n}-{a}.html"
+                article_paths.add(path)
+                links.append(f'<a class="article" href="{path}">article {a}</a>')
+                (root / path.lstrip("/")).write_text(
+                    f"<html><head><title>{f}-{n}-{a}</title></head><body>"
+                    f'<a class="article" href="/probe/a/{f}-{n}-{(a + 1) % articles}.html">next</a>'
+                    "</body></html>"
+                )
+            (site / f"list-{f}-{n}.html").write_text(
+                "<html><body>" + "\n".join(links) + "</body></html>"
+            )
+    return article_paths
+
+
+class ProbeSpider(scrapy.Spider):
+    """Fronts -> lists -> articles; each article page also links to a sibling (a duplicate)."""
+
+    name = "probe"
+
+    def __init__(self, fronts: str = "2", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fronts = int(fronts)
+
+    async def start(self) -> AsyncIterator[Any]:
+        base = self.settings.get("RFI_BASE_URL")
+        for f in range(self.fronts):
+            yield scrapy.Request(
+                f"{base}/probe/front-{f}.html",
+                self.parse_listing,
+                meta={"rfi_kind": "front"},
+                dont_filter=True,
+            )
+
+    def parse_listing(self, response: Response) -> Any:
+        for href in response.css("a.list::attr(href)").getall():
+            yield response.follow(href, self.parse_listing, meta={"rfi_kind": "list_page"})
+        for href in response.css("a.article::attr(href)").getall():
+            yield response.follow(href, self.parse_article, meta={"rfi_kind": "article"}, priority=10)
+
+    def parse_article(self, response: Response) -> Any:
+        yield {"url": response.url, "title": response.css("title::text").get()}
+        for href in response.css("a.article::attr(href)").getall():
+            yield response.follow(href, self.parse_article, meta={"rfi_kind": "article"}, priority=10)

@@ -1,0 +1,114 @@
+"""The real spiders, several ``scrapy crawl`` workers, one real redis-server, the local mirror.
+
+Each test checks the mirror's request log (what was fetched, how often) against the site's own
+description (tests/support/mirror_build.py), not against the crawlers' output.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rficrawl import urls
+from tests.frontier.conftest import Worker, frontier_settings, wait_until
+from tests.support.mirror_build import site_path
+
+ARGS = {"editions": "cn"}
+
+
+def article_requests(server) -> Counter:
+    """Decoded article paths requested from the mirror, with their counts (2xx answers only)."""
+    return Counter(
+        path for path in server.log.paths(status=200)
+        if urls.classify(path, server.base_url).is_article
+    )
+
+
+def pages_fetched_twice(server) -> dict[str, int]:
+    """Pages (robots.txt aside: each worker reads it once) requested more than once."""
+    counts = Counter(path for path in server.log.paths() if path != "/robots.txt")
+    return {path: n for path, n in counts.items() if n > 1}
+
+
+def expected_paths(site) -> set[str]:
+    return {site_path(url) for url in site.fronts_articles(["cn"])}
+
+
+def test_two_workers_share_the_work_and_fetch_every_article_once(
+    site, mirror_server_factory, redis_server, workers, tmp_path
+):
+    server = mirror_server_factory(site.root, delay=0.05)
+    settings = frontier_settings(server, redis_server, CONCURRENT_REQUESTS=2)
+    workers += [Worker.start(name, "fronts", tmp_path, settings, ARGS) for name in ("w1", "w2")]
+    for worker in workers:
+        worker.wait()
+        worker.assert_finished()
+
+    fetched = article_requests(server)
+    expected = expected_paths(site)
+    assert len(expected) > 50
+    assert set(fetched) == expected
+    assert max(fetched.values()) == 1, [p for p, n in fetched.items() if n > 1]
+    # No page of any kind was fetched twice within the run.
+    assert pages_fetched_twice(server) == {}
+    # Both did part of the work, and together they scraped every article once.
+    per_worker = [{item["url"] for item in worker.items()} for worker in workers]
+    assert all(len(urls_) >= 5 for urls_ in per_worker), [len(u) for u in per_worker]
+    assert not per_worker[0] & per_worker[1]
+    assert per_worker[0] | per_worker[1] == site.fronts_articles(["cn"])
+    roles = sorted(worker.stats()["rficrawl/frontier/role"] for worker in workers)
+    assert roles == ["join", "seed"]
+    # The frontier is left empty: queue drained, no worker registered, no run open.
+    client = redis_server.client()
+    assert client.zcard("rficrawl:fronts:queue") == 0
+    assert client.zcard("rficrawl:fronts:workers") == 0
+    assert not client.exists("rficrawl:fronts:run")
+
+
+def test_second_run_repolls_fronts_but_fetches_no_article_again(
+    site, mirror_server_factory, redis_server, workers, tmp_path
+):
+    server = mirror_server_factory(site.root)
+    settings = frontier_settings(server, redis_server)
+    first = Worker.start("run1", "fronts", tmp_path, settings, ARGS)
+    workers.append(first)
+    first.wait()
+    first.assert_finished()
+    assert set(article_requests(server)) == expected_paths(site)
+    fronts_first = Counter(server.log.paths())["/cn/"]
+    server.log.clear()
+
+    second = Worker.start("run2", "fronts", tmp_path, settings, ARGS)
+    workers.append(second)
+    second.wait()
+    second.assert_finished()
+    requested = server.log.paths()
+    assert fronts_first == 1
+    assert requested.count("/cn/") == 1  # the front was fetched again
+    assert len(requested) > 5  # and its lists
+    assert article_requests(server) == Counter()  # but no article seen in the first run
+    assert second.items() == []
+    stats = second.stats()
+    assert stats["rficrawl/frontier/role"] == "seed"  # a new run, not a join of the old one
+    assert stats["rficrawl/frontier/duplicates/kept"] >= len(expected_paths(site))
+
+
+def test_workers_exit_once_the_frontier_is_idle(
+    site, mirror_server_factory, redis_server, workers, tmp_path
+):
+    server = mirror_server_factory(site.root, delay=0.05)
+    settings = frontier_settings(server, redis_server, FRONTIER_IDLE_TIMEOUT=3)
+    first = Worker.start("first", "fronts", tmp_path, settings, ARGS)
+    workers.append(first)
+    wait_until(lambda: len(article_requests(server)) >= 5, 60, "the first worker to fetch articles")
+    # A worker that joins a running crawl, and one that arrives after it ended, both stop alone.
+    late = Worker.start("joiner", "fronts", tmp_path, settings, ARGS)
+    workers.append(late)
+    for worker in (first, late):
+        worker.wait(timeout=120)
+        worker.assert_finished()
+        log = worker.log()
+        empty_at = log.index("Frontier: empty")
+        assert log.index("Closing spider (finished)") > empty_at
+    assert late.stats()["rficrawl/frontier/role"] == "join"
+    assert late.stats()["rficrawl/frontier/seeds/left_to_seeder"] >= 1
+    assert pages_fetched_twice(server) == {}
