@@ -62,6 +62,22 @@ _PAGER = (
 )
 _LOAD_MORE = f"//*[@data-load-more] | //*[{_has_class('m-infinite-scroll-loader')}]"
 
+# Compiled once: lxml would otherwise compile each expression again for every card.
+_NEWSFEED_LINK = etree.XPath(f".//div[{_has_class('news__content__title')}]//a[@href]")
+_ANY_LINK = etree.XPath(".//a[@href]")
+_CARD_LINKS = (
+    etree.XPath(f".//*[{_has_class('article__title')}]//a[@data-article-item-link]"),
+    etree.XPath(f".//*[{_has_class('article__title')}]//a[@href]"),
+    etree.XPath(".//a[@data-article-item-link] | .//a[@href]"),
+)
+_TIMES = etree.XPath(".//time/@datetime")
+_KICKERS = etree.XPath(f".//*[{_has_class('a-tag')}]")
+_IN_IGNORED_BLOCKS = etree.XPath(
+    f"({_IGNORED_BLOCKS})//a | ({_IGNORED_BLOCKS})//div | ({_IGNORED_BLOCKS})//li"
+)
+_LINKS_IN_CHROME = etree.XPath(f"({_CHROME})//a")
+_FEED_LINKS = etree.XPath("//link[@rel='alternate'][contains(@type, 'rss')]/@href")
+
 
 @dataclass(frozen=True)
 class ListingEntry:
@@ -128,8 +144,9 @@ def extract_listing(response: TextResponse, base_url: str | None = None) -> List
     root = response.selector.root
     if not isinstance(root, etree._Element):
         return listing
-    ignored = _descendants(root, _IGNORED_BLOCKS)
-    chrome = _descendants(root, _CHROME)
+    # Only links and entry elements are ever looked up in these sets, so only they are collected.
+    ignored = set(_IN_IGNORED_BLOCKS(root))
+    chrome = set(_LINKS_IN_CHROME(root))
     seen: set[str] = set()
 
     for element in root.xpath(_ENTRIES):
@@ -148,7 +165,7 @@ def extract_listing(response: TextResponse, base_url: str | None = None) -> List
         UrlKind.FEED: listing.feeds,
         UrlKind.PODCAST_SHOW: listing.podcast_shows,
     }
-    for href in root.xpath("//link[@rel='alternate'][contains(@type, 'rss')]/@href"):
+    for href in _FEED_LINKS(root):
         _add(listing.feeds, href, base)
     pager = root.xpath(_PAGER)
     for anchor in pager:
@@ -181,17 +198,13 @@ def _entry(element: etree._Element, base: str) -> ListingEntry | None:
     """The article entry of a card, news-feed item or archive-day line, if it links an article."""
     classes = f" {element.get('class', '')} "
     if " m-item-news-feed " in classes:
-        anchors = element.xpath(f".//div[{_has_class('news__content__title')}]//a[@href]")
+        anchors = _NEWSFEED_LINK(element)
         source = "newsfeed"
     elif element.tag == "li":
-        anchors = element.xpath(".//a[@href]")
+        anchors = _ANY_LINK(element)
         source = "archive-day"
     else:
-        anchors = (
-            element.xpath(f".//*[{_has_class('article__title')}]//a[@data-article-item-link]")
-            or element.xpath(f".//*[{_has_class('article__title')}]//a[@href]")
-            or element.xpath(".//a[@data-article-item-link] | .//a[@href]")
-        )
+        anchors = next((found for xpath in _CARD_LINKS if (found := xpath(element))), [])
         source = "card"
     if not anchors:
         return None
@@ -211,7 +224,7 @@ def _entry(element: etree._Element, base: str) -> ListingEntry | None:
 
 
 def _time(element: etree._Element) -> datetime | None:
-    for value in element.xpath(".//time/@datetime"):
+    for value in _TIMES(element):
         when = as_utc(value)
         if when is not None:
             return when
@@ -219,7 +232,7 @@ def _time(element: etree._Element) -> datetime | None:
 
 
 def _kicker(element: etree._Element) -> str | None:
-    for tag in element.xpath(f".//*[{_has_class('a-tag')}]"):
+    for tag in _KICKERS(element):
         text = _text(tag)
         if text:
             return text
@@ -237,13 +250,6 @@ def _load_more(root: etree._Element, base: str) -> LoadMore | None:
         url = to_public(target, base) if target and target.startswith(("/", "http")) else None
         return LoadMore(selector=selector, url=url)
     return None
-
-
-def _descendants(root: etree._Element, xpath: str) -> set[etree._Element]:
-    found: set[etree._Element] = set()
-    for block in root.xpath(xpath):
-        found.update(block.iter())
-    return found
 
 
 def _add(bucket: list[str], href: str | None, base: str) -> None:
