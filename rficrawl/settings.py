@@ -95,6 +95,32 @@ FEED_EXPORTERS = {
 MARKDOWN_ARCHIVE_DIR = ""
 
 # --- Storage (MongoDB) -----------------------------------------------------------------------------
+# Where articles are stored (docs/storage.md). An empty MONGO_URI (-s MONGO_URI=) turns storage and
+# the known-article skip off, for feed-export-only runs. Passwords in the URI are never logged.
+MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017")
+MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "rfi")
+ITEM_PIPELINES["rficrawl.store.pipeline.StoragePipeline"] = 800
+# Articles per bulk write, and the longest time (seconds) an article waits in the buffer.
+STORE_BATCH_SIZE = 500
+STORE_FLUSH_INTERVAL = 5.0
+# Seconds a client call may wait for an unreachable server before it counts as a failure.
+STORE_TIMEOUT = 5.0
+# While MongoDB is away a batch is retried with backoff (up to STORE_RETRY_MAX_DELAY s between
+# tries); after STORE_GIVE_UP_AFTER s it goes to a JSON lines spill file under STORE_SPILL_DIR,
+# which `rficrawl store replay FILE` loads later.
+STORE_GIVE_UP_AFTER = 60.0
+STORE_RETRY_MAX_DELAY = 10.0
+STORE_SPILL_DIR = "data/spill"
+# An unchanged article's last_seen_at is rewritten only when older than this (seconds), so that
+# re-crawling unchanged articles costs reads, not writes.
+STORE_SEEN_RESOLUTION = 3600.0
+# Skip article requests whose public URL is already stored (rficrawl.store.known). The re-crawl
+# policy is the spider argument -a refresh=never|modified|all, else this setting.
+DOWNLOADER_MIDDLEWARES["rficrawl.store.known.KnownArticlesMiddleware"] = 50
+KNOWN_ARTICLES_REFRESH = "never"
+KNOWN_ARTICLES_CACHE_SIZE = 100_000
+KNOWN_ARTICLES_BATCH_SIZE = 200
+KNOWN_ARTICLES_BATCH_DELAY = 0.05
 
 # --- Browser (scrapy-playwright) -------------------------------------------------------------------
 # Only requests with meta["playwright"]=True use Chromium; every other one keeps Scrapy's plain
@@ -143,8 +169,12 @@ PLAYWRIGHT_ESCALATE_ENABLED = True
 PLAYWRIGHT_ESCALATE_HTTP_CODES = [403, 429]
 PLAYWRIGHT_ESCALATE_EXPECTED_MARKUP = {"article": "div.t-content__body"}
 PLAYWRIGHT_ESCALATE_MAX_FAILURES = 10
+# Kinds of pages (rfi_kind: article, front, ...; "*" for all) sent straight to the browser, for a
+# network where every plain request of that kind is refused. Empty: decide page by page.
+PLAYWRIGHT_RENDER_KINDS: list[str] = []
 # After RetryMiddleware (550) in the response chain: 429s are retried plainly first.
 DOWNLOADER_MIDDLEWARES.update({
+    "rficrawl.browser.always.RenderKindsMiddleware": 546,
     "rficrawl.browser.escalation.EscalationMiddleware": 545,
     "rficrawl.browser.liveblog.LiveBlogMiddleware": 544,
     "rficrawl.browser.loadmore.LoadMoreMiddleware": 543,

@@ -27,7 +27,8 @@ class Expansion:
 
     ``items`` counts what each press adds (a press that adds nothing ends the expansion);
     ``first_items`` is waited for before anything else, for content that the page loads by itself
-    after its load event (the first posts of a live blog).
+    after its load event (the first posts of a live blog). ``present``: the expansion only runs on
+    pages that have this element (a page without a live blog waits for no posts).
     """
 
     name: str
@@ -37,6 +38,7 @@ class Expansion:
     wait_ms: float = 5000
     scroll_loader: str | None = None
     first_items: str | None = None
+    present: str | None = None
 
 
 @dataclass
@@ -54,6 +56,8 @@ async def expand(page: Page, *expansions: Expansion) -> list[ExpansionResult]:
 
 async def _expand_one(page: Page, expansion: Expansion) -> ExpansionResult:
     result = ExpansionResult(expansion.name)
+    if expansion.present and not await page.locator(expansion.present).count():
+        return result
     if expansion.first_items:
         await _wait_for_more(page, expansion.first_items, 0, expansion.wait_ms)
     while True:

@@ -25,7 +25,7 @@ from rficrawl.browser.render import (
     expansion_results,
     is_browser_request,
 )
-from rficrawl.extract.liveblog import LOAD_MORE, POST, has_live_blog
+from rficrawl.extract.liveblog import LIVE_BLOG, LIVE_WIDGET, LOAD_MORE, POST, has_live_blog
 
 logger = logging.getLogger(__name__)
 STAT = "playwright/liveblog"
@@ -40,6 +40,7 @@ def live_blog_expansion(settings: BaseSettings) -> Expansion:
         max_loads=settings.getint("PLAYWRIGHT_LIVEBLOG_MAX_LOADS", 50),
         wait_ms=settings.getfloat("PLAYWRIGHT_EXPAND_WAIT", 5) * 1000,
         first_items=POST,
+        present=f"{LIVE_BLOG}, {LOAD_MORE}, {LIVE_WIDGET}",
     )
 
 

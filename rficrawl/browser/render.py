@@ -36,15 +36,21 @@ def is_browser_request(request: Request) -> bool:
     return bool(request.meta.get("playwright"))
 
 
+def browser_meta(reason: str, *expansions: Expansion) -> dict:
+    """The meta keys that send a request to the browser and say what to do on its page."""
+    meta: dict = {"playwright": True, BROWSER_REASON: reason}
+    if expansions:
+        meta["playwright_page_methods"] = [PageMethod(expand, *expansions)]
+    return meta
+
+
 def browser_request(request: Request, reason: str, *expansions: Expansion) -> Request:
     """The browser version of a plain request: same URL, callback and meta, plus the page actions."""
     meta = dict(request.meta)
     for key in ("download_latency", "download_slot", "retry_times", "redirect_times",
                 "redirect_ttl", "redirect_urls", "redirect_reasons"):
         meta.pop(key, None)
-    meta.update({"playwright": True, BROWSER_REASON: reason})
-    if expansions:
-        meta["playwright_page_methods"] = [PageMethod(expand, *expansions)]
+    meta.update(browser_meta(reason, *expansions))
     return request.replace(meta=meta, dont_filter=True)
 
 
@@ -89,7 +95,7 @@ class BrowserMiddleware:
         settings = crawler.settings
         if not settings.getbool("PLAYWRIGHT_ENABLED", True):
             raise NotConfigured("the browser is off (PLAYWRIGHT_ENABLED=False)")
-        if not settings.getbool(cls.switch, True):
+        if cls.switch and not settings.getbool(cls.switch, True):
             raise NotConfigured(f"{cls.switch} is off")
         if problem := chromium_problem(settings):
             raise NotConfigured(problem)
