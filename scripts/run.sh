@@ -9,16 +9,18 @@
 #   SPIDER=sitemaps scripts/run.sh              another spider (fronts, sitemaps, feeds, archive, article)
 #   MONGO_URI=mongodb://host:27017 scripts/run.sh
 # Environment: SPIDER (default fronts), MONGO_URI, RFICRAWL_MONGO_SERVER (force a server kind),
-# RFICRAWL_DATA (default ./data: the embedded server keeps its data in $RFICRAWL_DATA/mongo).
+# RFICRAWL_DATA (default ./data: the embedded server keeps its data in $RFICRAWL_DATA/mongo),
+# RFICRAWL_MONGO_PORT (default 27017: where a running server is looked for or the embedded one listens).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=.venv/bin/python
+RFICRAWL=.venv/bin/rficrawl
 SPIDER=${SPIDER:-fronts}
 DATA=${RFICRAWL_DATA:-data}
-DEFAULT_URI=mongodb://127.0.0.1:27017
+PORT=${RFICRAWL_MONGO_PORT:-27017}
+DEFAULT_URI=mongodb://127.0.0.1:$PORT
 
-if [ ! -x "$PY" ] || [ ! -x .venv/bin/scrapy ]; then
+if [ ! -x "$RFICRAWL" ] || [ ! -x .venv/bin/scrapy ]; then
   echo "run: no virtualenv in .venv; run scripts/setup.sh first" >&2
   exit 1
 fi
@@ -39,7 +41,7 @@ trap 'stop_server; exit 143' TERM
 if [ -n "${MONGO_URI:-}" ]; then
   uri=$MONGO_URI
   echo "run: storing into MONGO_URI" >&2
-elif "$PY" -m rficrawl.cli.main mongo status --uri "$DEFAULT_URI" >/dev/null 2>&1; then
+elif "$RFICRAWL" mongo status --uri "$DEFAULT_URI" >/dev/null 2>&1; then
   uri=$DEFAULT_URI
   echo "run: storing into the server already running at $uri" >&2
 else
@@ -48,7 +50,7 @@ else
   rm -f "$uri_file"
   echo "run: starting the embedded MongoDB server (data in $DATA/mongo, log in $DATA/mongo/serve.log)" >&2
   # setsid: Ctrl-C goes to scrapy (which then finishes cleanly), not to the server under it.
-  setsid "$PY" -m rficrawl.cli.main mongo serve --data "$DATA/mongo" --port 27017 --uri-file "$uri_file" \
+  setsid "$RFICRAWL" mongo serve --data "$DATA/mongo" --port "$PORT" --uri-file "$uri_file" \
     >"$DATA/mongo/serve.log" 2>&1 &
   server_pid=$!
   # The first start may build the FerretDB launcher (about a minute).

@@ -296,6 +296,7 @@ def _command_builder(kind: str):
         launcher = ferretdb_launcher()
         return lambda data, port: [
             str(launcher), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(data),
+            "-log-level", "error", "-exit-with-pid", str(os.getpid()),
         ]  # fmt: skip
     if kind == NX27017:
         try:

@@ -182,8 +182,13 @@ def test_fresh_server_can_be_stopped_mid_test(fresh_mongo_server):
 
 # --- rficrawl mongo serve|status -------------------------------------------------------------------
 
+# The installed entry point, as a user runs it (``python -m rficrawl.cli.main`` would define a
+# second CommandError class in __main__ and print tracebacks).
+RFICRAWL = [str(Path(sys.executable).with_name("rficrawl"))]
+
+
 def _rficrawl(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rficrawl.cli.main", *args], check=False,
+    return subprocess.run([*RFICRAWL, *args], check=False,
                           capture_output=True, text=True, env=env, timeout=120, **kwargs)
 
 
@@ -218,7 +223,7 @@ def test_serve_runs_until_sigterm(tmp_path):
     uri_file = tmp_path / "uri"
     env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "rficrawl.cli.main", "mongo", "serve", "--data", str(tmp_path / "data"),
+        [*RFICRAWL, "mongo", "serve", "--data", str(tmp_path / "data"),
          "--port", "0", "--uri-file", str(uri_file)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )

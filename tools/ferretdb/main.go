@@ -6,11 +6,12 @@
 // does not ship it. FerretDB's supported way to run it from Go is its embeddable package, which
 // this program wraps with two flags and a clean shutdown on SIGTERM/SIGINT.
 //
-// Usage: ferretdb-launcher -listen-addr 127.0.0.1:27017 -data-dir ./data/mongo
+// Usage: ferretdb-launcher -listen-addr 127.0.0.1:27017 -data-dir ./data/mongo [-exit-with-pid PID]
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -27,15 +29,16 @@ func main() {
 	addr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on (host:port)")
 	dataDir := flag.String("data-dir", "data/mongo", "directory of the SQLite files (one per database)")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	exitWith := flag.Int("exit-with-pid", 0, "stop when the process with this PID is gone (0: never)")
 	flag.Parse()
 
-	if err := run(*addr, *dataDir, *logLevel); err != nil {
+	if err := run(*addr, *dataDir, *logLevel, *exitWith); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb-launcher: %s\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, dataDir, logLevel string) error {
+func run(addr, dataDir, logLevel string, exitWith int) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("-log-level %q: %w", logLevel, err)
@@ -68,7 +71,32 @@ func run(addr, dataDir, logLevel string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	if exitWith > 0 {
+		go watchProcess(ctx, exitWith, stop)
+	}
+
 	fmt.Fprintf(os.Stderr, "ferretdb-launcher: serving %s (data in %s)\n", addr, abs)
 
 	return f.Run(ctx)
+}
+
+// watchProcess calls stop once the process pid has gone, so that a test run or a script killed
+// without cleanup does not leave its server running.
+func watchProcess(ctx context.Context, pid int, stop context.CancelFunc) {
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+				fmt.Fprintf(os.Stderr, "ferretdb-launcher: process %d is gone, stopping\n", pid)
+				stop()
+
+				return
+			}
+		}
+	}
 }
