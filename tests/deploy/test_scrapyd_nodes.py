@@ -205,7 +205,10 @@ def test_schedule_fires_on_both_nodes_and_the_crawls_run(
         ]
         job_log = node.job_log("fronts", done[0]["id"])
         assert "Spider closed (finished)" in job_log, job_log[-3000:]
-        assert "remote_control" not in job_log.lower() and "Remote control" not in job_log
+        # REMOTE_CONTROL_ENABLED stays False in scrapyd's crawls: the extension is not enabled.
+        assert "Enabled extensions" in job_log
+        assert "extensions.remote_control.RemoteControl" not in job_log
+        assert "Remote control HTTP server" not in job_log
         # Never two runs of the job at once on a node: finished runs do not overlap, and at most
         # one run is pending or running.
         spans = sorted(
