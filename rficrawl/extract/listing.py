@@ -11,7 +11,8 @@ Article entries come, in page order, from the markup RFI uses for lists:
   ``div.m-item-list-article__wrapper``), source ``"card"``;
 - the news feed ``div.m-item-news-feed`` (wire items with a ``time``), source ``"newsfeed"``;
 - archive days ``div.o-archive-day ul.o-archive-day__list li a``, source ``"archive-day"``;
-- any other article link in the page body (not navigation, header or footer), source ``"link"``.
+- then any other article link in the page body (not navigation, header or footer), source
+  ``"link"``, for lists without card markup.
 
 Blocks RFI marks as highlighted or sponsored (``aside[data-org-type$="--highlighted"]``,
 ``...--sponsors``) are not part of the listing and are skipped whole.
