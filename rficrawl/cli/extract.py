@@ -22,7 +22,7 @@ from rficrawl.editions import DEFAULT_BASE_URL
 from rficrawl.export.jsonfeed import jsonable
 from rficrawl.export.markdown import render_markdown
 from rficrawl.extract.article import NotAnArticle, extract_article
-from rficrawl.extract.loader import public_url
+from rficrawl.urls import to_base
 
 FETCH_TIMEOUT = 30
 
@@ -87,7 +87,7 @@ def _read(path: Path, url: str | None) -> HtmlResponse:
 
 def _fetch(url: str, base_url: str) -> HtmlResponse:
     """GET the page from where rfi.fr is (a mirror when ``base_url`` says so)."""
-    target = _to_base(url, base_url)
+    target = to_base(url, base_url)
     request = urllib.request.Request(target, headers={"User-Agent": f"rficrawl/{__version__}"})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as answer:
@@ -100,10 +100,3 @@ def _fetch(url: str, base_url: str) -> HtmlResponse:
         reason = getattr(exc, "reason", exc)
         raise CommandError(f"{target}: cannot fetch the page ({reason})") from None
     return HtmlResponse(url=final_url, body=body, headers=headers)
-
-
-def _to_base(url: str, base_url: str) -> str:
-    public = public_url(url, base_url)
-    if base_url == DEFAULT_BASE_URL or not public.startswith(DEFAULT_BASE_URL + "/"):
-        return url
-    return base_url + public[len(DEFAULT_BASE_URL):]

@@ -27,7 +27,6 @@ from rficrawl.extract.loader import (
     MERGED_FIELDS,
     META,
     ArticleLoader,
-    public_url,
 )
 from rficrawl.extract.sources import (
     ArticlePage,
@@ -37,6 +36,7 @@ from rficrawl.extract.sources import (
     MetaSource,
 )
 from rficrawl.items import ArticleItem
+from rficrawl.urls import canonical_article_url
 
 # Templates (``t-content--{name}``) that carry an article body. Fronts are ``page-builder``;
 # video pages (``video``) hold a player and a caption, not an article, and are dropped.
@@ -159,7 +159,7 @@ def _check_template(page: ArticlePage) -> None:
 
 def _page_url(response: TextResponse, base_url: str) -> str | None:
     if response.url.startswith(("http://", "https://")):
-        return public_url(response.url, base_url)
+        return canonical_article_url(response.url, base_url)
     return None
 
 

@@ -15,7 +15,7 @@ and ``content_hash`` (from the cleaned title, lead and body), ``live_posts`` and
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 from itemloaders import ItemLoader
 from itemloaders.processors import Identity, MapCompose, TakeFirst
@@ -23,6 +23,7 @@ from itemloaders.processors import Identity, MapCompose, TakeFirst
 from rficrawl.extract.cleaning import normalize_text
 from rficrawl.extract.dates import as_utc
 from rficrawl.items import ArticleItem
+from rficrawl.urls import canonical_article_url, to_public
 
 JSONLD, META, DOM, DATALAYER = "jsonld", "meta", "dom", "datalayer"
 
@@ -51,17 +52,6 @@ FIELD_SOURCES: dict[str, tuple[str, ...]] = {
 MERGED_FIELDS = frozenset({"image"})
 
 
-def public_url(url: str, base_url: str) -> str:
-    """Interim stand-in for rficrawl.urls (to_public + canonical_article_url)."""
-    parts = urlsplit(url)
-    base = urlsplit(base_url)
-    scheme, netloc = parts.scheme, parts.netloc
-    if netloc == base.netloc:
-        scheme, netloc = "https", "www.rfi.fr"
-    path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
-    return urlunsplit((scheme, netloc, path, "", ""))
-
-
 def split_keywords(value: str | Iterable[str]) -> list[str]:
     """Keywords as a list, whether the page gives a list or (older pages) a comma string."""
     values = [value] if isinstance(value, str) else list(value)
@@ -87,19 +77,23 @@ def unique(values: Iterable) -> list:
 
 
 def absolute_public_url(value: str, loader_context: Mapping) -> str | None:
-    """A link of the page as a public www.rfi.fr URL (relative, mirror or public input)."""
+    """A link of the page, absolute; on RFI as its public www.rfi.fr URL even when the page
+    came from a mirror (``rficrawl.urls.to_public``)."""
     value = normalize_text(value)
     if not value:
         return None
-    return public_url(urljoin(loader_context["page_url"], value), loader_context["base_url"])
+    return to_public(urljoin(loader_context["page_url"], value), loader_context["base_url"])
 
 
 def canonical_url(value: str, loader_context: Mapping) -> str | None:
-    """The article's public canonical URL, or None when the source gives no usable one."""
-    url = absolute_public_url(value, loader_context)
-    if url is None or not url.startswith(("https://", "http://")):
+    """The public canonical URL of an article (``rficrawl.urls.canonical_article_url``), or
+    None when the source gives no http(s) URL (a saved file's own ``file://`` address)."""
+    value = normalize_text(value)
+    if not value:
         return None
-    return url
+    url = canonical_article_url(urljoin(loader_context["page_url"], value),
+                                loader_context["base_url"])
+    return url if url.startswith(("https://", "http://")) else None
 
 
 def clean_author(value: Mapping, loader_context: Mapping) -> dict | None:

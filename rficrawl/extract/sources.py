@@ -26,16 +26,16 @@ def _has_class(name: str) -> str:
 _HEAD_META = etree.XPath("/html/head/meta")
 _HEAD_LINKS = etree.XPath("/html/head/link[@href]")
 _ARTICLE = etree.XPath(f".//article[{_has_class('t-content__article-wrapper')}]")
-_TITLE = etree.XPath(".//h1")
-_CHAPO = etree.XPath(f".//*[{_has_class('t-content__chapo')}]")
-_KICKER = etree.XPath(f".//*[{_has_class('t-content__section')}]")
 _BREADCRUMB = etree.XPath(f".//nav[{_has_class('m-breadcrumb')}]//li/a")
-_DATES = etree.XPath(f".//*[{_has_class('t-content__dates')}]//time/@datetime")
-_FIGURE = etree.XPath(f".//*[{_has_class('t-content__main-media')}]//figure")
+_TIMES = etree.XPath(".//time/@datetime")
 _AUTHORS = etree.XPath(f".//a[{_has_class('m-from-author__name')}]")
-_TAGS = etree.XPath(f".//*[{_has_class('t-content__tags')}]//a[{_has_class('a-hot-tag')}]")
-_BODY = etree.XPath(f".//div[{_has_class('t-content__body')}]")
-_PLAYERS = etree.XPath(".//audio | .//video")
+_TAGS = etree.XPath(f".//a[{_has_class('a-hot-tag')}]")
+_PART_SEARCH = {
+    name: etree.XPath(f".//*[{_has_class(name)}]")
+    for name in ("t-content__section", "t-content__chapo", "t-content__dates",
+                 "t-content__main-media", "t-content__authors", "t-content__body",
+                 "t-content__tags")
+}
 _TEMPLATE = re.compile(r"\bt-content--([a-z-]+)")
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -87,7 +87,7 @@ class ArticlePage:
 
     def __init__(self, response: TextResponse):
         self.response = response
-        parser = etree.HTMLParser(encoding=response.encoding, remove_comments=True,
+        parser = etree.HTMLParser(encoding=response.encoding, remove_comments=True, collect_ids=False,
                                   huge_tree=True)
         root = etree.fromstring(response.body or b"<html></html>", parser)
         self.root = root if root is not None else etree.fromstring(b"<html></html>", parser)
@@ -101,7 +101,31 @@ class ArticlePage:
                 self._datalayer_script = script
         scope = self.content if self.content is not None else self.root
         self.article = next(iter(_ARTICLE(scope)), scope)
-        self.body = next(iter(_BODY(self.article)), None)
+        self._parts: dict[str, etree._Element] = {}
+        for parent in (self.article, self.content):
+            for child in parent if parent is not None else ():
+                if child.tag == "h1":
+                    self._parts.setdefault("h1", child)
+                for name in (child.get("class") or "").split():
+                    self._parts.setdefault(name, child)
+        self.body = self.part("t-content__body")
+
+    def part(self, name: str) -> etree._Element | None:
+        """A part of the article template by its class (``t-content__body``...) or ``h1``.
+
+        The 2025 template has them as children of the article (tags: of the template's root),
+        found in one pass; other layouts fall back to a search of the article.
+        """
+        if name in self._parts:
+            return self._parts[name]
+        if name == "h1":
+            found = next(self.article.iter("h1"), None)
+        else:
+            found = next(iter(_PART_SEARCH[name](self.article)), None)
+            if found is None and name == "t-content__tags" and self.content is not None:
+                found = next(iter(_PART_SEARCH[name](self.content)), None)
+        self._parts[name] = found
+        return found
 
     @cached_property
     def template(self) -> str | None:
@@ -252,30 +276,37 @@ class DomSource:
         return _text(links[-1]) if len(links) > 1 else None
 
     def kicker(self):
-        return _text(next(iter(_KICKER(self.article)), None))
+        return _text(self.page.part("t-content__section"))
 
     def content_type(self):
         return self.page.template
 
     def title(self):
-        return _text(next(iter(_TITLE(self.article)), None))
+        return _text(self.page.part("h1"))
 
     def lead(self):
-        return _text(next(iter(_CHAPO(self.article)), None))
+        return _text(self.page.part("t-content__chapo"))
 
     def authors(self):
-        return [{"name": _text(a), "url": a.get("href")} for a in _AUTHORS(self.article)]
+        scope = self.page.part("t-content__authors")
+        return [{"name": _text(a), "url": a.get("href")}
+                for a in _AUTHORS(scope if scope is not None else self.article)]
 
     def published_at(self):
-        dates = _DATES(self.article)
+        dates = self._dates()
         return dates[0] if dates else None
 
     def modified_at(self):
-        dates = _DATES(self.article)
+        dates = self._dates()
         return dates[1] if len(dates) > 1 else None
 
+    def _dates(self) -> list[str]:
+        part = self.page.part("t-content__dates")
+        return _TIMES(part) if part is not None else []
+
     def image(self):
-        figure = next(iter(_FIGURE(self.article)), None)
+        media = self.page.part("t-content__main-media")
+        figure = next(media.iter("figure"), None) if media is not None else None
         if figure is None:
             return None
         image = next(figure.iter("img"), None)
@@ -288,12 +319,12 @@ class DomSource:
         }
 
     def tags(self):
-        scope = self.page.content if self.page.content is not None else self.article
-        return [_text(a) for a in _TAGS(scope)]
+        part = self.page.part("t-content__tags")
+        return [_text(a) for a in _TAGS(part)] if part is not None else []
 
     def media(self):
         media = []
-        for player in _PLAYERS(self.article):
+        for player in self.article.iter("audio", "video"):
             sources = [player.get("src")] + [s.get("src") for s in player.iter("source")]
             url = next((src for src in sources if src), None)
             if url:

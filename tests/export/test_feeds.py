@@ -40,7 +40,9 @@ def crawl(tmp_path_factory):
     spider.write_text(SPIDER.format(url=capture.as_uri()))
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(spider),
            "-O", f"{tmp / 'archive.md'}:md", "-O", str(tmp / "out.jsonl"),
-           "-s", "ITEM_PIPELINES={}", "-s", "REMOTE_CONTROL_ENABLED=False",
+           # The exporters alone: no storage pipeline, no frontier or known-article middleware.
+           "-s", "ITEM_PIPELINES={}", "-s", "DOWNLOADER_MIDDLEWARES={}",
+           "-s", "SPIDER_MIDDLEWARES={}", "-s", "REMOTE_CONTROL_ENABLED=False",
            "-s", "LOG_LEVEL=INFO"]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
                           check=False)
