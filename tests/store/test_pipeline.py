@@ -1,0 +1,122 @@
+"""The storage pipeline driven directly (a real Crawler, the real server), without a download."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from scrapy import Spider
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.test import get_crawler
+
+from rficrawl import settings as project
+from rficrawl.store.documents import loads_line
+from rficrawl.store.pipeline import StoragePipeline
+from tests.store.conftest import make_item
+
+
+def project_settings(**overrides) -> dict:
+    """rficrawl's settings (as ``scrapy crawl`` loads them) with a test's overrides."""
+    values = {name: getattr(project, name) for name in dir(project) if name.isupper()}
+    return {**values, "REMOTE_CONTROL_ENABLED": False, **overrides}
+
+
+def pipeline_for(settings: dict) -> StoragePipeline:
+    crawler = get_crawler(Spider, project_settings(**settings))
+    crawler.spider = crawler._create_spider("storetest", refresh="never")
+    return StoragePipeline.from_crawler(crawler)
+
+
+async def run_items(pipeline: StoragePipeline, items) -> list:
+    """Open, feed every item (collecting drops), close, as the engine does."""
+    await pipeline.open_spider()
+    outcomes = []
+    for item in items:
+        try:
+            outcomes.append(await pipeline.process_item(item))
+        except DropItem as exc:
+            outcomes.append(exc)
+    await pipeline.close_spider()
+    await pipeline.spider_closed(pipeline.crawler.spider, "finished")
+    return outcomes
+
+
+def test_empty_uri_turns_storage_off():
+    with pytest.raises(NotConfigured):
+        pipeline_for({"MONGO_URI": ""})
+
+
+def test_items_stored_in_batches_and_bad_ones_dropped_with_reason(mongo_db, db, tmp_path):
+    pipeline = pipeline_for(
+        {
+            "MONGO_URI": mongo_db.uri,
+            "MONGO_DATABASE": mongo_db.db,
+            "STORE_BATCH_SIZE": 4,
+            "STORE_SPILL_DIR": str(tmp_path / "spill"),
+        }
+    )
+    good = [make_item(n) for n in range(10)]
+    bad = [
+        make_item(20, title=""),
+        make_item(21, published_at=dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
+        make_item(22, tags="台湾"),
+        make_item(23, published_at="2025-11-30"),
+    ]
+    outcomes = asyncio.run(run_items(pipeline, good + bad))
+    assert [o for o in outcomes if isinstance(o, DropItem)].__len__() == 4
+    assert db.articles.count_documents({}) == 10
+    stats = pipeline.crawler.stats.get_stats()
+    assert stats["rficrawl/store/new"] == 10
+    assert stats["rficrawl/dropped/missing_title"] == 1
+    assert stats["rficrawl/dropped/date_out_of_range_published_at"] == 1
+    assert stats["rficrawl/dropped/bad_type_tags"] == 1
+    assert stats["rficrawl/dropped/bad_type_published_at"] == 1
+    record = db.crawls.find_one({"_id": stats["rficrawl/crawl_id"]})
+    assert record["status"] == "finished"
+    assert record["finish_reason"] == "finished"
+    assert record["spider"] == "storetest"
+    assert record["arguments"] == {"refresh": "never"}
+    assert record["counts"]["new"] == 10
+    assert record["counts"]["dropped"] == 4
+    assert record["dropped"]["missing_title"] == 1
+    assert not (tmp_path / "spill").exists()
+
+
+def test_crawl_record_written_at_open(mongo_db, db, tmp_path):
+    pipeline = pipeline_for({"MONGO_URI": mongo_db.uri, "MONGO_DATABASE": mongo_db.db})
+
+    async def opened():
+        await pipeline.open_spider()
+        record = db.crawls.find_one()
+        pipeline.ticker.cancel()
+        pipeline.executor.shutdown()
+        return record
+
+    record = asyncio.run(opened())
+    assert record["status"] == "running"
+    assert record["finished_at"] is None
+    assert "url_unique" in db.articles.index_information()
+
+
+def test_unreachable_server_spills_every_article(tmp_path, unused_uri):
+    spill = tmp_path / "spill"
+    pipeline = pipeline_for(
+        {
+            "MONGO_URI": unused_uri,
+            "STORE_BATCH_SIZE": 3,
+            "STORE_GIVE_UP_AFTER": 1,
+            "STORE_TIMEOUT": 0.3,
+            "STORE_SPILL_DIR": str(spill),
+        }
+    )
+    items = [make_item(n) for n in range(7)]
+    asyncio.run(run_items(pipeline, items))
+    files = list(spill.glob("*.jsonl"))
+    assert len(files) == 1
+    lines = [loads_line(line) for line in files[0].read_text().splitlines()]
+    assert sorted(d["_id"] for d in lines) == sorted(i["content_id"] for i in items)
+    assert lines[0]["published_at"] == items[0]["published_at"].replace(
+        microsecond=items[0]["published_at"].microsecond // 1000 * 1000
+    )
+    assert pipeline.crawler.stats.get_value("rficrawl/store/spilled") == 7
