@@ -27,7 +27,7 @@ from rficrawl.urls import canonical_article_url, to_public
 
 JSONLD, META, DOM, DATALAYER = "jsonld", "meta", "dom", "datalayer"
 
-# field -> sources asked, first that answers wins (``image`` merges: see MergeDicts).
+# field -> sources asked, first that answers wins (except MERGED_FIELDS, below).
 FIELD_SOURCES: dict[str, tuple[str, ...]] = {
     "url": (JSONLD, META, DOM, DATALAYER),
     "content_id": (DATALAYER,),
@@ -48,8 +48,9 @@ FIELD_SOURCES: dict[str, tuple[str, ...]] = {
     "twin_urls": (DOM,),
     "body_html": (DOM,),
 }
-# Fields whose every source is read and merged instead of the first one winning.
-MERGED_FIELDS = frozenset({"image"})
+# Fields whose every source is read and merged instead of the first one winning: the image's
+# caption and credit are only in the DOM; a player may be in the DOM and not in the JSON-LD.
+MERGED_FIELDS = frozenset({"image", "media"})
 
 
 def split_keywords(value: str | Iterable[str]) -> list[str]:
@@ -74,6 +75,18 @@ def unique(values: Iterable) -> list:
             seen.add(key)
             result.append(value)
     return result
+
+
+def unique_media(values: Iterable[Mapping]) -> list:
+    """Media in order, one entry per URL; a later source may fill a duration the first lacked."""
+    by_url: dict = {}
+    for value in values:
+        known = by_url.get(value["url"])
+        if known is None:
+            by_url[value["url"]] = dict(value)
+        elif known.get("duration") is None:
+            known["duration"] = value.get("duration")
+    return list(by_url.values())
 
 
 def absolute_public_url(value: str, loader_context: Mapping) -> str | None:
@@ -164,5 +177,5 @@ class ArticleLoader(ItemLoader):
     image_in = MapCompose(clean_image)
     image_out = MergeDicts()
     media_in = MapCompose(clean_media)
-    media_out = Identity()
+    media_out = unique_media
     twin_urls_in = MapCompose(clean_twins)

@@ -82,6 +82,17 @@ def _find_content(root: etree._Element) -> etree._Element | None:
     return None
 
 
+def _player_media(data: object) -> list[dict]:
+    """Media of one RFI player JSON: ``{"mediaId", "type", "sources": [{"url"}], "duration"}``.
+    Live streams (``type: live``, the radio's own player) are not the article's media."""
+    if not isinstance(data, dict) or data.get("type") == "live":
+        return []
+    kind = "video" if "video" in str(data.get("type") or "").lower() else "audio"
+    duration = iso_duration_seconds(data.get("duration"))
+    return [{"kind": kind, "url": source.get("url"), "duration": duration}
+            for source in _as_list(data.get("sources")) if isinstance(source, dict)][:1]
+
+
 class ArticlePage:
     """One parse of a downloaded page and the places the sources read from."""
 
@@ -323,12 +334,18 @@ class DomSource:
         return [_text(a) for a in _TAGS(part)] if part is not None else []
 
     def media(self):
+        """Players of the article: RFI's player JSON (``script[data-media-id]``, the markup of the
+        site's radio player) and plain ``<audio>``/``<video>`` elements."""
         media = []
-        for player in self.article.iter("audio", "video"):
-            sources = [player.get("src")] + [s.get("src") for s in player.iter("source")]
+        for element in self.article.iter("script", "audio", "video"):
+            if element.tag == "script":
+                if element.get("data-media-id") is not None:
+                    media.extend(_player_media(_load_json(element)))
+                continue
+            sources = [element.get("src")] + [s.get("src") for s in element.iter("source")]
             url = next((src for src in sources if src), None)
             if url:
-                media.append({"kind": player.tag, "url": url, "duration": None})
+                media.append({"kind": element.tag, "url": url, "duration": None})
         return media
 
     def twin_urls(self):

@@ -6,6 +6,7 @@ nothing is copied into the project.
 
 from __future__ import annotations
 
+import json
 import re
 
 from scrapy.http import HtmlResponse
@@ -110,3 +111,25 @@ def tw_edition(body: bytes) -> bytes:
     body = replace_once(body, b'<html dir="ltr" lang="zh-Hans">', b'<html dir="ltr" lang="zh-Hant">')
     body = replace_once(body, b'"inLanguage": "zh-Hans"', b'"inLanguage": "zh-Hant"')
     return replace_once(body, b'"site_locale": "cn"', b'"site_locale": "tw"')
+
+
+AUDIO_URL = "https://aod-rfi.akamaized.net/rfi/chinois/audio/modules/actu/202511/tdome.mp3"
+
+
+def with_player(body: bytes, duration: object = 150) -> bytes:
+    """An audio embed at the top of the body, its player JSON shaped like the radio player's
+    ``script[data-media-id]`` in the capture's navigation (mediaId, type, sources[{name, url}])."""
+    embed = (
+        '<div class="m-em-audio"><script data-media-id="tdome" type="application/json">'
+        f'{{"mediaId": "tdome", "type": "audio", "duration": {json.dumps(duration)}, '
+        f'"sources": [{{"name": "tdome", "url": "{AUDIO_URL.replace("/", chr(92) + "/")}"}}]}}'
+        '</script><p class="m-em-audio__title">收听节目</p></div>'
+    ).encode()
+    start = body.index(b"<h2>", body.index(b"t-content__body"))
+    return body[:start] + embed + body[start:]
+
+
+def with_jsonld_audio(body: bytes, duration: str = "PT2M30S") -> bytes:
+    """JSON-LD of an audio article: ``audio{contentUrl, duration}`` (see RFI-SITE.md)."""
+    audio = f'"audio": {{"@type": "AudioObject", "contentUrl": "{AUDIO_URL}", "duration": "{duration}"}},'
+    return replace_once(body, b'"isAccessibleForFree": true', audio.encode() + b'"isAccessibleForFree": true')
