@@ -9,6 +9,7 @@ them and checks that the encoded form is exactly the link graph's target (RFI's 
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from datetime import date
 
@@ -402,3 +403,17 @@ def test_classify_never_raises_on_odd_input():
         assert isinstance(classify(url).kind, UrlKind), url
     assert classify("/fr/archives/2021/13/40-x").date is None
     assert classify("/fr/podcasts/x/20211399-bad-date").date is None
+
+
+def test_the_url_command(capsys):
+    from rficrawl.cli.main import main
+
+    assert main(["url", "/fr/tag/coronavirus/2/", "https://www.rfi.fr/cn/中国/20211208-x?a=1",
+                 "https://savoirs.rfi.fr/", "--base-url", MIRROR]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["kind"] for line in lines] == ["list_page", "article", "offsite"]
+    assert (lines[0]["page"], lines[0]["list_of"], lines[0]["tag"]) == (2, "tag", "coronavirus")
+    assert lines[1]["date"] == "2021-12-08" and lines[1]["section"] == "中国"
+    assert lines[1]["public_url"] == "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20211208-x"
+    assert lines[1]["request_url"] == f"{MIRROR}/cn/%E4%B8%AD%E5%9B%BD/20211208-x"
+    assert "public_url" not in lines[2]

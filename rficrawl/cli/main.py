@@ -17,6 +17,8 @@ from rficrawl import __version__
 COMMAND_MODULES = [
     "rficrawl.cli.extract",
     "rficrawl.cli.mirror",
+    "rficrawl.cli.url",
+    "rficrawl.cli.listing",
     "rficrawl.cli.mongo",
     "rficrawl.cli.schedule",
     "rficrawl.cli.nodes",

@@ -6,9 +6,14 @@ regex reading of the raw HTML that shares no code with it (test_counts_read_inde
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
@@ -16,7 +21,7 @@ from scrapy.http import HtmlResponse
 
 from rficrawl.extract.listing import Listing, extract_listing
 from rficrawl.urls import UrlKind, classify
-from tests.support.captures import capture_bytes
+from tests.support.captures import capture_bytes, capture_path
 
 HOME = "cn-home-2025-11-30.html"
 PUBLIC = "https://www.rfi.fr"
@@ -341,3 +346,53 @@ def test_archive_day_entries():
         f"{PUBLIC}/fr/archives/2021/12/10-d%C3%A9cembre-2021",
     ]
     assert listing.archive_years == [f"{PUBLIC}/fr/archives/2021/", f"{PUBLIC}/fr/archives/2020/"]
+
+
+# -- the `rficrawl listing` command ------------------------------------------------------------------
+
+def test_listing_command_on_the_saved_capture(capsys):
+    from rficrawl.cli.main import main
+
+    path = str(capture_path(HOME))
+    assert main(["listing", path]) == 0  # the capture states its canonical URL
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["kind"] == "front" and printed["url"] == f"{PUBLIC}/cn/"
+    assert len(printed["articles"]) == 48
+    assert printed["articles"][0]["url"] == FIRST_CARD
+    assert printed["articles"][7]["published_at"] == "2025-11-30T08:32:10Z"
+    assert printed["feeds"] == [f"{PUBLIC}/cn/rss"]
+    assert main(["listing", path, "--format", "summary"]) == 0
+    summary = capsys.readouterr().out
+    assert "articles: 48" in summary and "tags: 12" in summary and "archive_years: 18" in summary
+
+
+def test_listing_command_errors_are_one_line(tmp_path, capsys):
+    from rficrawl.cli.main import main
+
+    bare = tmp_path / "bare.html"
+    bare.write_text("<html><body><a href='/fr/x'>x</a></body></html>", encoding="utf-8")
+    assert main(["listing", str(bare)]) == 2
+    assert "give it with --url" in capsys.readouterr().err
+    assert main(["listing", str(tmp_path / "missing.html")]) == 2
+    assert "cannot read the file" in capsys.readouterr().err
+    assert main(["listing", str(bare), "--url", f"{PUBLIC}/fr/"]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"][0]["url"] == f"{PUBLIC}/fr/x"
+
+
+def test_listing_command_fetches_from_the_mirror(mirror_server_factory, tmp_path):
+    """The installed command, fetching a public URL from RFI_BASE_URL (a mirror on 127.0.0.1)."""
+    (tmp_path / "fr" / "tag" / "coronavirus" / "2").mkdir(parents=True)
+    (tmp_path / "fr" / "tag" / "coronavirus" / "2" / "index.html").write_text(
+        TAG_PAGE_2, encoding="utf-8")
+    server = mirror_server_factory(tmp_path)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("rficrawl")), "listing",
+         f"{PUBLIC}/fr/tag/coronavirus/2/"],
+        env={**os.environ, "RFI_BASE_URL": server.base_url},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    printed = json.loads(proc.stdout)
+    assert printed["next_page"] == f"{PUBLIC}/fr/tag/coronavirus/3/"
+    assert len(printed["articles"]) == 3
+    assert server.log.paths() == ["/fr/tag/coronavirus/2/"]
