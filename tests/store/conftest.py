@@ -58,8 +58,6 @@ def make_item(n: int = 1, edition: str = "cn", **overrides) -> ArticleItem:
     return ArticleItem(**fields)
 
 
-
-
 @pytest.fixture
 def unused_uri() -> str:
     """A MongoDB URI where nothing listens (a port just freed by the kernel)."""
