@@ -158,24 +158,36 @@ class MergeDicts:
         return merged or None
 
 
+_TEXT = MapCompose(normalize_text)
+_FIRST = TakeFirst()
+
+
 class ArticleLoader(ItemLoader):
-    """Fills an ``ArticleItem``. Loader context: ``page_url`` (the URL fetched) and ``base_url``."""
+    """Fills an ``ArticleItem``. Loader context: ``page_url`` (the URL fetched) and ``base_url``.
+
+    Every field's processors are declared here (input: cleans each value a source gives, may
+    reject it with None; output: picks or merges the collected values).
+    """
 
     default_item_class = ArticleItem
-    default_input_processor = MapCompose(normalize_text)
-    default_output_processor = TakeFirst()
+    default_input_processor = _TEXT
+    default_output_processor = _FIRST
 
-    url_in = MapCompose(canonical_url)
-    body_html_in = Identity()
-    published_at_in = MapCompose(as_utc)
-    modified_at_in = MapCompose(as_utc)
-    authors_in = MapCompose(clean_author)
-    authors_out = unique
-    tags_out = unique
-    keywords_in = MapCompose(split_keywords)
-    keywords_out = unique
-    image_in = MapCompose(clean_image)
-    image_out = MergeDicts()
-    media_in = MapCompose(clean_media)
-    media_out = unique_media
-    twin_urls_in = MapCompose(clean_twins)
+    url_in, url_out = MapCompose(canonical_url), _FIRST
+    content_id_in, content_id_out = _TEXT, _FIRST
+    edition_in, edition_out = _TEXT, _FIRST
+    language_in, language_out = _TEXT, _FIRST
+    section_in, section_out = _TEXT, _FIRST
+    kicker_in, kicker_out = _TEXT, _FIRST
+    content_type_in, content_type_out = _TEXT, _FIRST
+    title_in, title_out = _TEXT, _FIRST
+    lead_in, lead_out = _TEXT, _FIRST
+    body_html_in, body_html_out = Identity(), _FIRST  # cleaned by rficrawl.extract.cleaning
+    authors_in, authors_out = MapCompose(clean_author), unique
+    published_at_in, published_at_out = MapCompose(as_utc), _FIRST
+    modified_at_in, modified_at_out = MapCompose(as_utc), _FIRST
+    image_in, image_out = MapCompose(clean_image), MergeDicts()
+    tags_in, tags_out = _TEXT, unique
+    keywords_in, keywords_out = MapCompose(split_keywords), unique
+    media_in, media_out = MapCompose(clean_media), unique_media
+    twin_urls_in, twin_urls_out = MapCompose(clean_twins), _FIRST

@@ -25,7 +25,6 @@ def _has_class(name: str) -> str:
 
 _HEAD_META = etree.XPath("/html/head/meta")
 _HEAD_LINKS = etree.XPath("/html/head/link[@href]")
-_ARTICLE = etree.XPath(f".//article[{_has_class('t-content__article-wrapper')}]")
 _BREADCRUMB = etree.XPath(f".//nav[{_has_class('m-breadcrumb')}]//li/a")
 _TIMES = etree.XPath(".//time/@datetime")
 _AUTHORS = etree.XPath(f".//a[{_has_class('m-from-author__name')}]")
@@ -98,8 +97,8 @@ class ArticlePage:
 
     def __init__(self, response: TextResponse):
         self.response = response
-        parser = etree.HTMLParser(encoding=response.encoding, remove_comments=True, collect_ids=False,
-                                  huge_tree=True)
+        parser = etree.HTMLParser(encoding=response.encoding, remove_comments=True,
+                                  collect_ids=False, huge_tree=True)
         root = etree.fromstring(response.body or b"<html></html>", parser)
         self.root = root if root is not None else etree.fromstring(b"<html></html>", parser)
         self.content = _find_content(self.root)
@@ -111,7 +110,9 @@ class ArticlePage:
             elif script.get("id") == "datalayer" and self._datalayer_script is None:
                 self._datalayer_script = script
         scope = self.content if self.content is not None else self.root
-        self.article = next(iter(_ARTICLE(scope)), scope)
+        self.article = next((element for element in scope.iter("article")
+                             if "t-content__article-wrapper" in (element.get("class") or "")),
+                            scope)
         self._parts: dict[str, etree._Element] = {}
         for parent in (self.article, self.content):
             for child in parent if parent is not None else ():
