@@ -14,6 +14,7 @@ recorded in a thread-safe log that tests read and reset.
 from __future__ import annotations
 
 import mimetypes
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -214,6 +215,8 @@ class MirrorServer:
         self.on_request = on_request
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -243,10 +246,18 @@ class MirrorServer:
         return self
 
     def stop(self) -> None:
+        """Stop listening and close open keep-alive connections: a stopped mirror answers nothing."""
         if self._httpd is None:
             return
         self._httpd.shutdown()
         self._httpd.server_close()
+        with self._connections_lock:
+            open_connections, self._connections = self._connections, set()
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._httpd = None
@@ -320,6 +331,16 @@ class _MirrorHandler(BaseHTTPRequestHandler):
     server_version = "rficrawl-mirror"
     # Idle keep-alive connections close after this many seconds, so stop() leaves nothing behind.
     timeout = 15
+
+    def setup(self) -> None:
+        super().setup()
+        with self.mirror._connections_lock:
+            self.mirror._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.mirror._connections_lock:
+            self.mirror._connections.discard(self.connection)
+        super().finish()
 
     def do_GET(self) -> None:
         self._handle()

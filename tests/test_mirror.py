@@ -262,7 +262,10 @@ class MirrorProbe(scrapy.Spider):
 
 @pytest.mark.slow
 def test_scrapy_crawls_the_mirror(mirror_server_factory, mirror_root, tmp_path):
-    """Through Scrapy's real downloader: CJK URLs are encoded by Scrapy and served from the mirror."""
+    """Through Scrapy's real downloader: CJK URLs are encoded by Scrapy and served from the mirror.
+
+    Run outside the project (plain Scrapy settings plus mirror_settings) so that the probe's items
+    are not taken for articles by the project's storage pipeline."""
     server = mirror_server_factory(mirror_root)
     spider = tmp_path / "probe.py"
     spider.write_text(SPIDER, encoding="utf-8")
@@ -271,7 +274,7 @@ def test_scrapy_crawls_the_mirror(mirror_server_factory, mirror_root, tmp_path):
     for key, value in mirror_settings(server).items():
         cmd += ["-s", f"{key}={value}"]
     proc = subprocess.run(
-        cmd, check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+        cmd, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     items = [json.loads(line) for line in out.read_text().splitlines()]
@@ -311,3 +314,16 @@ def test_cli_serves_until_interrupted(mirror_root, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_stop_closes_keep_alive_connections(mirror_root):
+    server = MirrorServer(mirror_root).start()
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=5)
+    conn.request("GET", "/cn/")
+    assert conn.getresponse().read() == b"<html><body>cn front</body></html>"
+    server.stop()
+    with pytest.raises((http.client.HTTPException, OSError)):
+        conn.request("GET", "/cn/")
+        conn.getresponse()
+    conn.close()
+    assert server.log.count("/cn/") == 1
