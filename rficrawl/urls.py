@@ -167,7 +167,7 @@ def is_onsite(url: str, base_url: str = DEFAULT_BASE_URL) -> bool:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if not parts.netloc:
-        return scheme in ("", "http", "https")
+        return scheme == ""
     if scheme not in ("http", "https"):
         return False
     try:
@@ -294,6 +294,8 @@ def _classify_in_edition(
     if not rest or (len(rest) == 1 and rest[0] in words.front):
         return info(kind=UrlKind.FRONT)
     first, last = rest[0], rest[-1]
+    if last.startswith("sitemap") and last.endswith(".xml"):
+        return info(kind=UrlKind.SITEMAP)
     if last == "rss" or last.endswith(".xml") or (first in words.podcast and last == "podcast"):
         return info(kind=UrlKind.FEED, section=first if len(rest) > 1 else None)
     if last.lower().endswith(_ASSET_SUFFIXES):

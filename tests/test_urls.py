@@ -286,6 +286,7 @@ def test_feeds_sitemaps_robots():
     assert classify("/sitemaps/cn/contents_202511.xml").kind == UrlKind.SITEMAP
     assert classify("/sitemaps/cn/news.xml").kind == UrlKind.SITEMAP
     assert classify("/robots.txt").kind == UrlKind.ROBOTS
+    assert classify("/fr/sitemap.xml").kind == UrlKind.SITEMAP
 
 
 def test_offsite_and_odd_links():
@@ -298,6 +299,8 @@ def test_offsite_and_odd_links():
         "javascript:void(0)",
         "https://www.rfi.fr.evil.example/cn/",
         "https://www.rfi.fr:8443/cn/",
+        "http://",
+        "ftp://www.rfi.fr/cn/",
     ):
         assert classify(url).kind == UrlKind.OFFSITE, url
     assert classify("/build/css/app.css").kind == UrlKind.ASSET
