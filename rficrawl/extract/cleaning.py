@@ -199,17 +199,42 @@ def _tidy(body: etree._Element, base_url: str) -> None:
 
 def _prune_and_read_blocks(body: etree._Element) -> str:
     """Remove blocks left without text or image once the widgets are gone, and return the text
-    of the innermost blocks (headings, paragraphs, list items...) separated by blank lines."""
-    blocks = []
-    for element in list(body.iter(*BLOCK_TAGS)):
-        if element is body:
-            continue
-        text = normalize_text("".join(element.itertext()))
-        if not text:
-            if next(element.iter("img"), None) is None:
-                _remove(element)
-        elif next(element.iterdescendants(*BLOCK_TAGS), None) is None:
-            blocks.append(text)
-    if not blocks:  # a body of bare text, without blocks
-        return normalize_text("".join(body.itertext()))
-    return "\n\n".join(blocks)
+    of the body, a paragraph per block (headings, paragraphs, list items...) separated by blank
+    lines; text lying directly in a container block (``<div>text<p>...</p></div>``) is kept too."""
+    chunks: list[str] = []
+    empty: list[etree._Element] = []
+    _walk_text(body, chunks, empty)
+    for element in empty:
+        _remove(element)
+    paragraphs = (normalize_text(text) for text in "".join(chunks).split(_BREAK))
+    return "\n\n".join(text for text in paragraphs if text)
+
+
+_BREAK = "\x00"
+
+
+def _walk_text(element: etree._Element, chunks: list[str], empty: list) -> bool:
+    """Append the element's text to ``chunks`` with a break around each block; note the blocks
+    with neither text nor image in ``empty``. Returns whether the element has content."""
+    block = element.tag in BLOCK_TAGS
+    start = len(chunks)
+    if block:
+        chunks.append(_BREAK)
+    has_content = element.tag == "img"
+    if element.tag == "br":
+        chunks.append("\n")
+    if element.text:
+        chunks.append(element.text)
+        has_content = has_content or not element.text.isspace()
+    for child in element:
+        has_content = _walk_text(child, chunks, empty) or has_content
+        if child.tail:
+            chunks.append(child.tail)
+            has_content = has_content or not child.tail.isspace()
+    if block:
+        if not has_content:
+            empty.append(element)
+            del chunks[start:]
+        else:
+            chunks.append(_BREAK)
+    return has_content

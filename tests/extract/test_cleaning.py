@@ -90,3 +90,13 @@ def test_real_capture_body_is_safe_and_absolute():
             for attr in ("href", "src"):
                 if node.get(attr):
                     assert node.get(attr).startswith(("https://", "http://", "mailto:"))
+
+
+def test_text_lying_in_container_blocks_is_kept_as_paragraphs():
+    body = html.fromstring(
+        '<div class="t-content__body"><div>Intro <em>en ligne</em><p>Un paragraphe</p>suite'
+        "</div><div><p> </p></div><p>Fin<br>de ligne</p></div>"
+    )
+    cleaned = clean_body(body, PAGE_URL)
+    assert cleaned.text.split("\n\n") == ["Intro en ligne", "Un paragraphe", "suite", "Fin de ligne"]
+    assert "<p> </p>" not in cleaned.html and "<p></p>" not in cleaned.html
