@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "rficrawl.cli.url",
     "rficrawl.cli.listing",
     "rficrawl.cli.mongo",
+    "rficrawl.cli.query",
+    "rficrawl.cli.store",
     "rficrawl.cli.schedule",
     "rficrawl.cli.nodes",
 ]

@@ -17,6 +17,8 @@ from bson import json_util
 from bson.json_util import JSONMode, JSONOptions
 from itemadapter import ItemAdapter
 
+from rficrawl.export.jsonfeed import jsonable
+
 DATE_FIELDS = ("published_at", "modified_at", "fetched_at")
 # Fields the store adds; they say when and how often we saw the article, not what RFI published.
 BOOKKEEPING_FIELDS = (
@@ -97,18 +99,6 @@ def dumps_spill(doc: Mapping[str, Any]) -> str:
 def loads_line(line: str) -> dict[str, Any]:
     """A spill-file or feed-export line as an item dict with datetimes."""
     return parse_dates(json_util.loads(line, json_options=SPILL_JSON_OPTIONS))
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON for users (``--json``, exports): ISO 8601 dates with ``Z``, as the items' feeds."""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def to_json_line(doc: Mapping[str, Any]) -> str:

@@ -1,0 +1,456 @@
+"""``rficrawl articles|show|revisions|export|stats``: the archive for people who do not write
+Mongo queries. Tables by default (rich), ``--json`` for scripts; every command takes
+``--mongo-uri``/``--db`` and fails with one line when the server is away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import difflib
+import itertools
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from rficrawl.cli.main import CommandError
+from rficrawl.cli.store import add_store_arguments, open_database
+from rficrawl.editions import editions
+from rficrawl.export.jsonfeed import jsonable
+from rficrawl.export.markdown import archive_path, render_markdown
+from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS
+from rficrawl.store.documents import names, to_json_line
+from rficrawl.store.queries import article_filter, parse_when
+
+CSV_COLUMNS = (
+    "_id",
+    "url",
+    "edition",
+    "section",
+    "title",
+    "lead",
+    "authors",
+    "tags",
+    "published_at",
+    "modified_at",
+    "word_count",
+    "revision",
+    "first_seen_at",
+    "last_seen_at",
+    "body_text",
+)
+# The text of a version compared by `rficrawl revisions`, in this order, then the body.
+DIFF_FIELDS = (
+    "title",
+    "lead",
+    "section",
+    "kicker",
+    "tags",
+    "authors",
+    "published_at",
+    "modified_at",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    articles = subparsers.add_parser(
+        "articles",
+        help="list stored articles (filters, text search)",
+        description="List stored articles, newest first. --search matches title, lead and body "
+        "(case-insensitive, any script, plain text not a pattern).",
+    )
+    _add_filters(articles)
+    articles.add_argument(
+        "--limit", type=int, default=20, help="at most N (default %(default)s; 0 = all)"
+    )
+    articles.add_argument("--json", action="store_true", help="JSON lines of the full documents")
+    articles.set_defaults(func=run_articles)
+
+    show = subparsers.add_parser(
+        "show", help="one article, with its revisions", description="Show one stored article."
+    )
+    show.add_argument(
+        "key", metavar="ID_OR_URL", help="content_id (e.g. WBMZ146377-RFI-CN-20251130) or URL"
+    )
+    show.add_argument("--json", action="store_true", help="the article and its revisions as JSON")
+    add_store_arguments(show)
+    show.set_defaults(func=run_show)
+
+    revisions = subparsers.add_parser(
+        "revisions",
+        help="what changed between an article's versions (diff)",
+        description="Each change RFI made to an article, as a unified diff of its fields and body.",
+    )
+    revisions.add_argument("key", metavar="ID_OR_URL")
+    add_store_arguments(revisions)
+    revisions.set_defaults(func=run_revisions)
+
+    export = subparsers.add_parser(
+        "export",
+        help="export articles as JSON lines, CSV or the Markdown archive",
+        description="Export the stored articles that match the filters. md writes one Markdown "
+        "document per article under the --out directory ({edition}/{day}/{id}.md).",
+    )
+    export.add_argument("--format", choices=("jsonl", "csv", "md"), required=True)
+    export.add_argument(
+        "--out", type=Path, required=True, help="file (jsonl, csv) or directory (md)"
+    )
+    _add_filters(export)
+    export.add_argument("--limit", type=int, default=0, help="at most N (default: all)")
+    export.set_defaults(func=run_export)
+
+    stats = subparsers.add_parser(
+        "stats",
+        help="articles per edition and per day, last crawls and their outcome",
+        description="What the store holds and how the last crawls went.",
+    )
+    stats.add_argument(
+        "--days", type=int, default=14, help="days of the per-day table (default %(default)s)"
+    )
+    stats.add_argument("--crawls", type=int, default=10, help="crawls listed (default %(default)s)")
+    stats.add_argument("--json", action="store_true")
+    add_store_arguments(stats)
+    stats.set_defaults(func=run_stats)
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--edition", action="append", default=[], help="e.g. cn (repeatable)")
+    parser.add_argument("--section", help="e.g. 国际")
+    parser.add_argument("--tag", action="append", default=[], help="repeatable: all must match")
+    parser.add_argument("--since", help="published on or after (YYYY-MM-DD or ISO time, UTC)")
+    parser.add_argument("--until", help="published up to (a day is included)")
+    parser.add_argument("--search", help="text in title, lead or body")
+    add_store_arguments(parser)
+
+
+def _filter(args: argparse.Namespace) -> dict[str, Any]:
+    known = editions()
+    wanted = [e.strip() for value in args.edition for e in value.split(",") if e.strip()]
+    for edition in wanted:
+        if edition not in known:
+            raise CommandError(f"unknown edition {edition!r}; known: {', '.join(known)}")
+    try:
+        since = parse_when(args.since) if args.since else None
+        until = parse_when(args.until, end=True) if args.until else None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return article_filter(wanted, args.section, args.tag, since, until, args.search)
+
+
+def _when(value: Any) -> str:
+    return (
+        value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, dt.datetime)
+        else ""
+    )
+
+
+def _find_article(db: Database, key: str) -> dict[str, Any]:
+    doc = db[ARTICLES].find_one({"_id": key}) or db[ARTICLES].find_one({"url": key})
+    if doc is None:
+        raise CommandError(
+            f"no stored article with id or URL {key!r} (list them: rficrawl articles)"
+        )
+    return doc
+
+
+def _guard(func):
+    """Turn a server failure in the middle of a command into the one-line error."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except PyMongoError as exc:
+            raise CommandError(f"MongoDB error: {exc}") from None
+
+    return run
+
+
+@_guard
+def run_articles(args: argparse.Namespace) -> int:
+    query = _filter(args)
+    db = open_database(args)
+    cursor = db[ARTICLES].find(query).sort("published_at", DESCENDING)
+    if args.limit:
+        cursor = cursor.limit(args.limit)
+    if args.json:
+        for doc in cursor:
+            print(to_json_line(doc))
+        return 0
+    table = Table(show_lines=False)
+    for column in ("published (UTC)", "ed.", "section", "title", "id"):
+        table.add_column(column, overflow="fold")
+    shown = 0
+    for doc in cursor:
+        shown += 1
+        table.add_row(
+            _when(doc.get("published_at")),
+            doc.get("edition", ""),
+            doc.get("section", ""),
+            doc.get("title", ""),
+            str(doc["_id"]),
+        )
+    total = db[ARTICLES].count_documents(query)
+    console = Console()
+    console.print(table)
+    console.print(f"{shown} of {total} matching articles", markup=False)
+    return 0
+
+
+@_guard
+def run_show(args: argparse.Namespace) -> int:
+    db = open_database(args)
+    doc = _find_article(db, args.key)
+    revisions = list(db[REVISIONS].find({"article_id": doc["_id"]}).sort("revision", ASCENDING))
+    if args.json:
+        print(
+            json.dumps(
+                jsonable({"article": doc, "revisions": revisions}), ensure_ascii=False, indent=1
+            )
+        )
+        return 0
+    console = Console()
+    console.print(f"[bold]{doc.get('title', '')}[/bold]", highlight=False)
+    table = Table(show_header=False, box=None)
+    table.add_column(style="dim")
+    table.add_column(overflow="fold")
+    rows = [
+        ("id", str(doc["_id"])),
+        ("url", doc.get("url", "")),
+        ("edition", doc.get("edition", "")),
+        ("section", doc.get("section", "")),
+        ("authors", names(doc.get("authors"))),
+        ("tags", names(doc.get("tags"))),
+        ("published", _when(doc.get("published_at"))),
+        ("modified", _when(doc.get("modified_at"))),
+        ("revision", str(doc.get("revision", 1))),
+        ("first seen", _when(doc.get("first_seen_at"))),
+        ("last seen", _when(doc.get("last_seen_at"))),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    if doc.get("lead"):
+        console.print(f"\n[italic]{doc['lead']}[/italic]", highlight=False)
+    console.print("\n" + (doc.get("body_text") or ""), markup=False, highlight=False)
+    if revisions:
+        history = Table(title="earlier versions")
+        for column in ("revision", "replaced at", "changed fields"):
+            history.add_column(column)
+        for rev in revisions:
+            history.add_row(
+                str(rev["revision"]),
+                _when(rev.get("superseded_at")),
+                ", ".join(rev.get("changed", [])),
+            )
+        console.print(history)
+    return 0
+
+
+def _version_text(doc: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for name in DIFF_FIELDS:
+        value = doc.get(name)
+        if isinstance(value, list):
+            value = names(value)
+        elif isinstance(value, dt.datetime):
+            value = _when(value)
+        lines.append(f"{name}: {value if value is not None else ''}")
+    lines.append("")
+    lines += (doc.get("body_text") or "").splitlines()
+    return lines
+
+
+@_guard
+def run_revisions(args: argparse.Namespace) -> int:
+    db = open_database(args)
+    current = _find_article(db, args.key)
+    earlier = list(db[REVISIONS].find({"article_id": current["_id"]}).sort("revision", ASCENDING))
+    console = Console(highlight=False)
+    if not earlier:
+        console.print(
+            f"{current['_id']}: one version (revision {current.get('revision', 1)}), no changes seen"
+        )
+        return 0
+    versions = [(rev["revision"], rev["document"], rev) for rev in earlier]
+    versions.append((current.get("revision", len(earlier) + 1), current, None))
+    for (number, old, meta), (new_number, new, _) in itertools.pairwise(versions):
+        changed = ", ".join(meta.get("changed", []))
+        console.print(
+            f"[bold]revision {number} → {new_number}[/bold] (replaced {_when(meta.get('superseded_at'))} UTC; "
+            f"changed: {changed or 'nothing visible'})"
+        )
+        diff = difflib.unified_diff(
+            _version_text(old),
+            _version_text(new),
+            f"revision {number}",
+            f"revision {new_number}",
+            lineterm="",
+        )
+        for line in diff:
+            style = (
+                "green"
+                if line.startswith("+")
+                else "red"
+                if line.startswith("-")
+                else "cyan"
+                if line.startswith("@@")
+                else None
+            )
+            console.print(line, style=style, markup=False)
+    return 0
+
+
+@_guard
+def run_export(args: argparse.Namespace) -> int:
+    query = _filter(args)
+    db = open_database(args)
+    total = db[ARTICLES].count_documents(query)
+    if args.limit:
+        total = min(total, args.limit)
+    cursor = db[ARTICLES].find(query).sort("published_at", DESCENDING)
+    if args.limit:
+        cursor = cursor.limit(args.limit)
+    out: Path = args.out
+    try:
+        if args.format == "md":
+            out.mkdir(parents=True, exist_ok=True)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot write to {out}: {exc.strerror}") from None
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"exporting to {out}", total=total)
+        written = _write(args.format, out, cursor, lambda: progress.advance(task))
+    print(f"exported {written} articles to {out}", file=sys.stderr)
+    return 0
+
+
+def _write(fmt: str, out: Path, docs: Iterable[dict], tick) -> int:
+    written = 0
+    if fmt == "md":
+        for doc in docs:
+            path = out / archive_path(doc)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render_markdown(doc), encoding="utf-8")
+            written += 1
+            tick()
+        return written
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        if fmt == "jsonl":
+            for doc in docs:
+                stream.write(to_json_line(doc) + "\n")
+                written += 1
+                tick()
+            return written
+        writer = csv.writer(stream)
+        writer.writerow(CSV_COLUMNS)
+        for doc in docs:
+            row = jsonable(doc)
+            row["authors"] = names(doc.get("authors"))
+            row["tags"] = names(doc.get("tags"))
+            writer.writerow([row.get(name, "") for name in CSV_COLUMNS])
+            written += 1
+            tick()
+    return written
+
+
+@_guard
+def run_stats(args: argparse.Namespace) -> int:
+    db = open_database(args)
+    articles = db[ARTICLES]
+    per_edition = {
+        row["_id"]: row["n"]
+        for row in articles.aggregate([{"$group": {"_id": "$edition", "n": {"$sum": 1}}}])
+    }
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=args.days)).strftime("%Y-%m-%d")
+    per_day = {
+        row["_id"]: row["n"]
+        for row in articles.aggregate(
+            [
+                {"$match": {"published_day": {"$gte": since}}},
+                {"$group": {"_id": "$published_day", "n": {"$sum": 1}}},
+            ]
+        )
+    }
+    crawls = list(db[CRAWLS].find().sort("started_at", DESCENDING).limit(args.crawls))
+    revisions = db[REVISIONS].estimated_document_count()
+    if args.json:
+        print(
+            json.dumps(
+                jsonable(
+                    {
+                        "articles": sum(per_edition.values()),
+                        "revisions": revisions,
+                        "per_edition": per_edition,
+                        "per_day": dict(sorted(per_day.items())),
+                        "crawls": crawls,
+                    }
+                ),
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return 0
+    console = Console(highlight=False)
+    console.print(
+        f"{sum(per_edition.values())} articles, {revisions} earlier versions in {db.name}"
+    )
+    table = Table(title="articles per edition")
+    for column in ("edition", "name", "articles"):
+        table.add_column(column)
+    known = editions()
+    for edition, n in sorted(per_edition.items(), key=lambda kv: -kv[1]):
+        table.add_row(str(edition), known[edition].name if edition in known else "", str(n))
+    console.print(table)
+    days = Table(title=f"articles per publication day (UTC), last {args.days} days")
+    days.add_column("day")
+    days.add_column("articles", justify="right")
+    for day, n in sorted(per_day.items(), reverse=True):
+        days.add_row(day, str(n))
+    console.print(days)
+    runs = Table(title="last crawls")
+    for column in (
+        "crawl",
+        "started (UTC)",
+        "status",
+        "new",
+        "updated",
+        "unchanged",
+        "dropped",
+        "spilled",
+        "errors",
+    ):
+        runs.add_column(column)
+    for record in crawls:
+        counts = record.get("counts") or {}
+        status = record.get("finish_reason") or record.get("status", "")
+        if record.get("status") == "running":
+            status = "running (or crashed)"
+        runs.add_row(
+            str(record["_id"]),
+            _when(record.get("started_at")),
+            status,
+            *(str(counts.get(name, 0)) for name in ("new", "updated", "unchanged")),
+            str(sum((record.get("dropped") or {}).values())),
+            str(counts.get("spilled", 0)),
+            str(
+                sum(
+                    v
+                    for k, v in (record.get("errors") or {}).items()
+                    if k.startswith("log_count/ERROR")
+                )
+            ),
+        )
+    console.print(runs)
+    return 0
