@@ -117,10 +117,13 @@ def workers() -> list[Worker]:
             worker.proc.wait()
 
 
-def wait_until(condition, timeout: float, what: str, interval: float = 0.1) -> None:
+def wait_until(
+    condition, timeout: float, what: str, workers: list[Worker] = (), interval: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+    logs = "\n".join(f"--- {w.name}:\n{w.log()[-2000:]}" for w in workers)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{logs}")

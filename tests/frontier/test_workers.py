@@ -6,6 +6,8 @@ description (tests/support/mirror_build.py), not against the crawlers' output.
 
 from __future__ import annotations
 
+import pickle
+import time
 from collections import Counter
 
 from rficrawl import urls
@@ -112,3 +114,83 @@ def test_workers_exit_once_the_frontier_is_idle(
     assert late.stats()["rficrawl/frontier/role"] == "join"
     assert late.stats()["rficrawl/frontier/seeds/left_to_seeder"] >= 1
     assert pages_fetched_twice(server) == {}
+
+
+def is_article(url: str, server) -> bool:
+    return urls.classify(url, server.base_url).is_article
+
+
+def inflight_of(client, worker: Worker) -> dict[str, str]:
+    """token -> URL of the requests a worker process holds in the frontier (its pid is in its id)."""
+    keys = client.keys(f"rficrawl:fronts:inflight:*:{worker.proc.pid}:*")
+    held: dict[str, str] = {}
+    for key in keys:
+        for token, data in client.hgetall(key).items():
+            held[token.decode()] = pickle.loads(data)["url"]
+    return held
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(
+    site, mirror_server_factory, redis_server, workers, tmp_path
+):
+    server = mirror_server_factory(site.root, delay=0.5)
+    settings = frontier_settings(server, redis_server, CONCURRENT_REQUESTS=2)
+    victim = Worker.start("victim", "fronts", tmp_path, settings, ARGS)
+    workers.append(victim)
+    client = redis_server.client()
+    wait_until(
+        lambda: any(is_article(url, server) for url in inflight_of(client, victim).values()),
+        90,
+        "the victim to hold article requests",
+        workers,
+    )
+    survivor = Worker.start("survivor", "fronts", tmp_path, settings, ARGS)
+    workers.append(survivor)
+    wait_until(lambda: "joins run" in survivor.log(), 90, "the survivor to join", workers)
+    victim.kill()
+    held = inflight_of(client, victim)  # what it had taken and not finished, as Redis saw it
+    assert held
+    survivor.wait()
+    survivor.assert_finished()
+
+    # Everything the victim held went back to the queue and the survivor handled it.
+    stats = survivor.stats()
+    assert stats["rficrawl/frontier/requeued_from_dead_workers"] >= len(held)
+    survivor_paths = {site_path(item["url"]) for item in survivor.items()}
+    held_articles = {site_path(url) for url in held.values() if is_article(url, server)}
+    assert held_articles <= survivor_paths
+    # Every article was fetched; the only ones fetched twice are those the victim died holding.
+    fetched = article_requests(server)
+    assert set(fetched) == expected_paths(site)
+    twice = {path for path, n in fetched.items() if n > 1}
+    assert twice <= held_articles
+    assert not client.keys("rficrawl:fronts:inflight:*")
+
+
+def test_redis_restarted_mid_crawl_loses_no_request(
+    site, mirror_server_factory, redis_server, workers, tmp_path
+):
+    server = mirror_server_factory(site.root, delay=0.3)
+    settings = frontier_settings(server, redis_server, CONCURRENT_REQUESTS=2)
+    workers += [Worker.start(name, "fronts", tmp_path, settings, ARGS) for name in ("w1", "w2")]
+    wait_until(
+        lambda: len(article_requests(server)) >= 10
+        and all("Frontier: worker" in w.log() for w in workers),
+        90,
+        "both workers in the run and ten articles fetched",
+        workers,
+    )
+    redis_server.stop()
+    during = len(server.log)
+    time.sleep(3)
+    redis_server.start()
+    for worker in workers:
+        worker.wait()
+        worker.assert_finished()
+        log = worker.log()
+        assert "unreachable" in log and "is back after" in log, log[-3000:]
+    assert len(server.log) > during + 10  # the crawl went on after the outage
+    fetched = article_requests(server)
+    assert set(fetched) == expected_paths(site)
+    scraped = set().union(*({item["url"] for item in w.items()} for w in workers))
+    assert scraped == site.fronts_articles(["cn"])
