@@ -90,10 +90,13 @@ def extract_article(
             continue
         for name in names:
             read = getattr(sources[name], field, None)
-            value = read() if read is not None else None
-            if value in (None, "", [], {}):
-                continue
-            loader.add_value(field, value)
+            try:
+                value = read() if read is not None else None
+                if value in (None, "", [], {}):
+                    continue
+                loader.add_value(field, value)
+            except (ValueError, TypeError, AttributeError, KeyError):
+                continue  # a value of an unexpected shape in this source: the next one answers
             if field not in MERGED_FIELDS and loader.get_collected_values(field):
                 break
         if field == "url":

@@ -133,3 +133,13 @@ def with_jsonld_audio(body: bytes, duration: str = "PT2M30S") -> bytes:
     """JSON-LD of an audio article: ``audio{contentUrl, duration}`` (see RFI-SITE.md)."""
     audio = f'"audio": {{"@type": "AudioObject", "contentUrl": "{AUDIO_URL}", "duration": "{duration}"}},'
     return replace_once(body, b'"isAccessibleForFree": true', audio.encode() + b'"isAccessibleForFree": true')
+
+
+def odd_jsonld(body: bytes) -> bytes:
+    """A JSON-LD that parses but holds values of unexpected shapes (number headline, object
+    date, author names as lists, image as a number)."""
+    body = replace_once(body, b'"headline": "', b'"headline": 42, "x": "')
+    body = replace_once(body, b'"datePublished": "2025-11-30T09:13:47+00:00"',
+                        b'"datePublished": {"value": "2025-11-30"}')
+    body = replace_once(body, '"name": "左依"'.encode(), '"name": ["左依"]'.encode())
+    return re.sub(rb'"image": \[.*?\]', b'"image": 7', body, count=1, flags=re.DOTALL)

@@ -25,8 +25,8 @@ def assert_complete_like(item, reference, *, except_fields=()):
         assert item.get(field) == reference[field], field
 
 
-@pytest.mark.parametrize("variant", [pages.without_jsonld, pages.broken_jsonld],
-                         ids=["missing-jsonld", "broken-jsonld"])
+@pytest.mark.parametrize("variant", [pages.without_jsonld, pages.broken_jsonld, pages.odd_jsonld],
+                         ids=["missing-jsonld", "broken-jsonld", "odd-jsonld"])
 def test_without_usable_jsonld_the_other_sources_give_the_same_item(variant, reference):
     body = variant(pages.article_bytes())
     assert body != pages.article_bytes()
