@@ -39,8 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("source", metavar="PATH_OR_URL", help="saved HTML file, or page URL")
     parser.add_argument(
         "--url",
-        help="the page's URL, for a saved file that does not state its canonical URL "
-        "(overrides the file's own)",
+        help="the page's address, for a saved file that states no canonical URL of its own "
+        "(a canonical URL stated by the page wins)",
     )
     parser.add_argument("--format", choices=("json", "md"), default="json",
                         help="json (default): the item, dates in ISO 8601 UTC; md: the archive "
