@@ -325,16 +325,27 @@ def ferretdb_launcher() -> Path:
             raise ServerError(f"{LAUNCHER_ENV}={override} is not an executable file")
         return path
     if FERRETDB_BUILD_SCRIPT.exists():
-        result = subprocess.run(
-            ["bash", str(FERRETDB_BUILD_SCRIPT)],
-            check=False,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            output = (result.stderr or result.stdout).strip()
-            raise ServerError(f"the FerretDB launcher could not be built: {output}")
+        _build_ferretdb_launcher()
     if not os.access(FERRETDB_LAUNCHER, os.X_OK):
         raise ServerError(f"no FerretDB launcher at {FERRETDB_LAUNCHER} (run tools/ferretdb/build.sh)")
     return FERRETDB_LAUNCHER
+
+
+def _build_ferretdb_launcher() -> None:
+    """Run build.sh (a no-op when the launcher is up to date), showing its progress on stderr:
+    a first build takes a minute or two and should not look like a hang."""
+    process = subprocess.Popen(
+        ["bash", str(FERRETDB_BUILD_SCRIPT)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line.rstrip())
+        print(line, end="", file=sys.stderr, flush=True)
+    if process.wait() != 0:
+        output = "\n".join(lines[-10:]) or f"{FERRETDB_BUILD_SCRIPT} exited with code {process.returncode}"
+        raise ServerError(f"the FerretDB launcher could not be built: {output}")

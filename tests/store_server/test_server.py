@@ -118,6 +118,24 @@ def test_forced_kind_is_never_a_silent_fallback(auto_env, tmp_path):
         start_server(tmp_path)
 
 
+def test_forced_ferretdb_without_go_says_how_to_fix_it(auto_env, tmp_path):
+    """A fresh checkout on a machine without Go: the launcher cannot be built, and the error says so."""
+    tools = tmp_path / "checkout" / "tools" / "ferretdb"
+    tools.mkdir(parents=True)
+    for name in ("build.sh", "go.mod", "go.sum", "main.go"):
+        (tools / name).write_bytes((srv.FERRETDB_BUILD_SCRIPT.parent / name).read_bytes())
+    auto_env.setattr(srv, "FERRETDB_BUILD_SCRIPT", tools / "build.sh")
+    auto_env.setattr(srv, "FERRETDB_LAUNCHER", tmp_path / "checkout" / ".cache" / "ferretdb" / "ferretdb-launcher")
+    auto_env.setenv("GO", str(tmp_path / "no-go"))
+    with pytest.raises(ServerError) as excinfo:
+        start_server(tmp_path / "data", kind="ferretdb")
+    message = str(excinfo.value)
+    assert "the FerretDB launcher could not be built" in message
+    assert "Go is not installed (need Go >= 1.24" in message and str(tmp_path / "no-go") in message
+    with start_server(tmp_path / "data") as server:  # not forced: falls back to the next kind
+        assert server.kind == "nx-27017"
+
+
 def test_unknown_forced_kind_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv(srv.FORCE_ENV, "postgres")
     with pytest.raises(ServerError, match=r"RFICRAWL_MONGO_SERVER='postgres' is not .* use one of"):

@@ -3,7 +3,7 @@
 # It is rebuilt only when go.mod, go.sum or main.go change (their checksum is kept beside the
 # binary), so this is cheap to call before every start. Needs Go (PATH or /usr/local/go/bin);
 # without it, it says so and exits 1, and rficrawl falls back to the next MongoDB-wire server.
-# Usage: tools/ferretdb/build.sh [--force]
+# Usage: [GO=/path/to/go] tools/ferretdb/build.sh [--force]
 set -euo pipefail
 SRC="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$SRC/../.." && pwd)"
@@ -21,11 +21,12 @@ if [ "${1:-}" != "--force" ] && [ -x "$BIN" ] && [ -f "$STAMP" ] && [ "$(cat "$S
   exit 0
 fi
 
-GO="$(command -v go || true)"
-[ -n "$GO" ] || { [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go; }
-if [ -z "$GO" ]; then
-  echo "ferretdb build: Go is not installed (need Go >= 1.24 on PATH or in /usr/local/go);" \
-       "the FerretDB launcher was not built" >&2
+# $GO names the go command to use; else go on PATH; else /usr/local/go/bin/go.
+GO="${GO:-$(command -v go || true)}"
+[ -n "$GO" ] || { [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go; } || true
+if [ -z "$GO" ] || ! [ -x "$(command -v "$GO" || true)" ]; then
+  echo "ferretdb build: Go is not installed (need Go >= 1.24 on PATH, in /usr/local/go or named" \
+       "by \$GO${GO:+, not $GO}); the FerretDB launcher was not built" >&2
   exit 1
 fi
 
