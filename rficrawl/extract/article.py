@@ -145,8 +145,10 @@ def count_words(text: str) -> int:
 
 
 def _is_truncated(body: bytes) -> bool:
-    """A page cut off in transfer: no ``</html>`` near its end (a partial body is no article)."""
-    return b"</html" not in body[-4096:].lower()
+    """A page cut off in transfer: no ``</html>`` near its end (a partial body is no article).
+    The window allows for trackers some servers append after the document."""
+    tail = body[-65536:]
+    return b"</html" not in tail and b"</HTML" not in tail
 
 
 def _check_template(page: ArticlePage) -> None:
