@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path, PurePosixPath
 
 import pytest
 from lxml import html
 
 from rficrawl.export.jsonfeed import jsonable
-from rficrawl.export.markdown import archive_path, main_image_url, render_markdown
+from rficrawl.export.markdown import (
+    MarkdownArchiveExporter,
+    archive_path,
+    main_image_url,
+    render_markdown,
+)
 from rficrawl.extract.article import extract_article
 from tests.extract import pages
 
@@ -128,3 +134,19 @@ def test_main_image_url_asks_for_1280_16x9():
 def test_title_brackets_are_escaped():
     doc = {"title": "Le [vrai] titre", "url": "https://www.rfi.fr/fr/x", "body_html": "<p>x</p>"}
     assert "[Le \\[vrai\\] titre](https://www.rfi.fr/fr/x)" in render_markdown(doc)
+
+
+def test_exporter_needs_a_directory_when_the_feed_is_not_a_local_file(item):
+    with pytest.raises(ValueError, match="MARKDOWN_ARCHIVE_DIR"):
+        MarkdownArchiveExporter(BytesIO())
+
+
+def test_exporter_with_a_directory_option(item, tmp_path):
+    index = BytesIO()
+    exporter = MarkdownArchiveExporter(index, directory=tmp_path / "files")
+    exporter.start_exporting()
+    exporter.export_item(item)
+    exporter.finish_exporting()
+    written = tmp_path / "files" / "cn" / "2025-11-30" / "WBMZ146377-RFI-CN-20251130.md"
+    assert written.read_text(encoding="utf-8") == render_markdown(item)
+    assert index.getvalue().decode("utf-8").endswith("WBMZ146377-RFI-CN-20251130.md)\n")
