@@ -14,9 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+import pymongo
 from pymongo.errors import PyMongoError
 
 from rficrawl.cli.main import CommandError
+from rficrawl.store.connection import DEFAULT_URI, default_database, default_uri
 from rficrawl.store.server import (
     FORCE_ENV,
     STARTABLE_KINDS,
@@ -27,7 +29,6 @@ from rficrawl.store.server import (
     start_server,
 )
 
-DEFAULT_URI = "mongodb://127.0.0.1:27017"
 DEFAULT_DATA = Path("data/mongo")
 
 
@@ -62,10 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status = commands.add_parser(
         "status",
         help="ping the server that MONGO_URI (or the default) points at",
-        description=f"Ping the server at --uri, else $MONGO_URI, else {DEFAULT_URI}, and print "
-        "what it is. Exit code 1 when it does not answer.",
+        description=f"Ping the server at --uri, else $MONGO_URI, else {DEFAULT_URI}, print what "
+        "it is and what the archive database holds. Exit code 1 when it does not answer.",
     )
     status.add_argument("--uri", default=None, help="MongoDB URI to check")
+    status.add_argument("--database", default=None, metavar="NAME",
+                        help="archive database (default: $MONGO_DATABASE, else rfi)")
     status.set_defaults(func=run_status)
 
 
@@ -119,7 +122,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    uri = args.uri or os.environ.get("MONGO_URI") or DEFAULT_URI
+    uri = args.uri or default_uri()
     source = "--uri" if args.uri else "MONGO_URI" if os.environ.get("MONGO_URI") else "default"
     started = time.monotonic()
     try:
@@ -130,4 +133,17 @@ def run_status(args: argparse.Namespace) -> int:
         return 1
     elapsed = (time.monotonic() - started) * 1000
     print(f"{redact(uri)} ({source}): {describe_server(info)}, ping {elapsed:.0f} ms")
+    name = args.database or default_database()
+    try:
+        with pymongo.MongoClient(uri, serverSelectionTimeoutMS=3000) as client:
+            database = client[name]
+            counts = {c: database[c].estimated_document_count()
+                      for c in sorted(database.list_collection_names())}
+    except PyMongoError as exc:
+        print(f"database {name}: cannot be read ({exc})")
+        return 1
+    if counts:
+        print(f"database {name}: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
+    else:
+        print(f"database {name}: empty (nothing stored yet)")
     return 0

@@ -210,11 +210,16 @@ def _rficrawl(*args: str, env: dict | None = None, **kwargs) -> subprocess.Compl
                           capture_output=True, text=True, env=env, timeout=120, **kwargs)
 
 
-def test_status_names_the_server(mongo_server):
-    result = _rficrawl("mongo", "status", "--uri", mongo_server.uri)
+def test_status_names_the_server_and_what_the_archive_holds(mongo_server, mongo_db):
+    result = _rficrawl("mongo", "status", "--uri", mongo_server.uri, "--database", mongo_db.db)
     assert result.returncode == 0, result.stderr
     assert mongo_server.uri in result.stdout
     assert "ping" in result.stdout
+    assert f"database {mongo_db.db}: empty (nothing stored yet)" in result.stdout
+    mongo_db.database.articles.insert_many([{"n": n} for n in range(3)])
+    mongo_db.database.crawls.insert_one({"spider": "fronts"})
+    result = _rficrawl("mongo", "status", "--uri", mongo_server.uri, "--database", mongo_db.db)
+    assert f"database {mongo_db.db}: 3 articles, 1 crawls" in result.stdout
     expected = {"ferretdb": "FerretDB", "nx-27017": "nx-27017", "mongod": "MongoDB"}.get(mongo_server.kind)
     if expected:
         assert expected in result.stdout
