@@ -79,6 +79,10 @@ BLOCK_TAGS = frozenset({
     "section", "article",
 })
 _SPACES = re.compile(r"\s+")
+_AROUND_BLOCK_TAG = re.compile(
+    r" ?(</?(?:" + "|".join(sorted(BLOCK_TAGS | {"br", "hr"}, key=len, reverse=True))
+    + r")\b[^>]*>) ?"
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def clean_body(body: etree._Element, base_url: str) -> CleanBody:
     for paragraph in _READ_ALSO(body):
         if is_rfi_link(paragraph[0][0].get("href", ""), base_url):
             _remove(paragraph)
-    _tidy(body, base_url)
+    _absolutize(body, base_url)
     text = _prune_and_read_blocks(body)
     raw = (body.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in body
@@ -117,7 +121,7 @@ def clean_body(body: etree._Element, base_url: str) -> CleanBody:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return CleanBody(html=html.strip(), text=text)
+    return CleanBody(html=tidy_whitespace(html), text=text)
 
 
 def normalize_text(text: str | None) -> str:
@@ -163,38 +167,25 @@ def _remove(element: etree._Element) -> None:
     parent.remove(element)
 
 
-def _tidy(body: etree._Element, base_url: str) -> None:
-    """Make links and images absolute; collapse whitespace and strip it at the edges of blocks
-    (RFI indents its HTML, which would otherwise show as stray spaces)."""
-    for element in body.iter():
-        tag = element.tag
-        if tag == "a":
+def _absolutize(body: etree._Element, base_url: str) -> None:
+    """Make links and images absolute, taking a lazy image's real address when it has one."""
+    for element in body.iter("a", "img"):
+        if element.tag == "a":
             href = element.get("href")
             if href is not None:
                 element.set("href", urljoin(base_url, href.strip()))
-        elif tag == "img":
-            src = element.get("src") or ""
-            if not src or src.startswith("data:"):
-                src = element.get("data-src") or src
-            if src:
-                element.set("src", urljoin(base_url, src.strip()))
-        if element.text:
-            element.text = _SPACES.sub(" ", element.text)
-        if element.tail:
-            element.tail = _SPACES.sub(" ", element.tail)
-        if tag in BLOCK_TAGS:
-            if element.text:
-                element.text = element.text.lstrip() or None
-            if element.tail:
-                element.tail = element.tail.strip() or None
-            last = element[-1] if len(element) else None
-            if last is None:
-                if element.text:
-                    element.text = element.text.rstrip() or None
-            elif last.tail:
-                last.tail = last.tail.rstrip() or None
-    if body.text:
-        body.text = body.text.strip() or None
+            continue
+        src = element.get("src") or ""
+        if not src or src.startswith("data:"):
+            src = element.get("data-src") or src
+        if src:
+            element.set("src", urljoin(base_url, src.strip()))
+
+
+def tidy_whitespace(html: str) -> str:
+    """Collapse runs of whitespace and drop it around block tags: RFI indents its HTML, which
+    would otherwise show as stray spaces (the body holds no ``<pre>`` whose spacing matters)."""
+    return _AROUND_BLOCK_TAG.sub(r"\1", _SPACES.sub(" ", html)).strip()
 
 
 def _prune_and_read_blocks(body: etree._Element) -> str:
