@@ -86,20 +86,8 @@ def extract_article(
     }
     loader = ArticleLoader(page_url=response.url, base_url=base_url)
     for field, names in FIELD_SOURCES.items():
-        if field == "body_html":
-            continue
-        for name in names:
-            read = getattr(sources[name], field, None)
-            try:
-                value = read() if read is not None else None
-                if value in (None, "", [], {}):
-                    continue
-                loader.add_value(field, value)
-            except (ValueError, TypeError, AttributeError, KeyError):
-                continue  # a value of an unexpected shape in this source: the next one answers
-            if field not in MERGED_FIELDS and loader.get_collected_values(field):
-                break
-        if field == "url":
+        _load_field(loader, field, [sources[name] for name in names])
+        if field == "url":  # the twins exclude the page itself
             loader.context["url"] = loader.get_output_value("url")
 
     url = loader.get_output_value("url") or _page_url(response, base_url)
@@ -111,13 +99,15 @@ def extract_article(
     if not title:
         raise NotAnArticle("no-title", f"{url} has no headline in any source")
 
-    live_posts = extract_live_posts(Selector(root=page.body, type="html")) if page.body is not None else []
-    body = clean_body(page.body, url) if page.body is not None else None
+    live_posts, body = [], None
+    if page.body is not None:  # the live blog is read before cleaning drops its embed
+        live_posts = extract_live_posts(Selector(root=page.body, type="html"))
+        body = clean_body(page.body, url)
     if body is None or not (body.text or live_posts or loader.get_output_value("media")):
         raise NotAnArticle("no-body", f"{url} has no article text")
 
     lead = loader.get_output_value("lead") or ""
-    loader.add_value("body_html", body.html)
+    loader.add_value("body_html", body.html)  # the DOM's body, cleaned
     loader.add_value("edition", edition)
     loader.add_value("language", editions()[edition].language)
     item = loader.load_item()
@@ -130,6 +120,24 @@ def extract_article(
         item.setdefault(field, [])
     item.setdefault("twin_urls", {})
     return ArticleItem({name: item[name] for name in ArticleItem.fields if name in item})
+
+
+def _load_field(loader: ArticleLoader, field: str, sources: list) -> None:
+    """Add the field's value from its sources in order; the first the loader accepts wins
+    (every source, for the merged fields). A source without a reader for it is skipped."""
+    for source in sources:
+        read = getattr(source, field, None)
+        if read is None:
+            continue
+        try:
+            value = read()
+            if value in (None, "", [], {}):
+                continue
+            loader.add_value(field, value)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue  # a value of an unexpected shape in this source: the next one answers
+        if field not in MERGED_FIELDS and loader.get_collected_values(field):
+            return
 
 
 def content_hash(title: str, lead: str, body_text: str) -> str:
