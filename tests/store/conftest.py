@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +65,11 @@ def make_item(n: int = 1, edition: str = "cn", **overrides) -> ArticleItem:
 def unused_uri() -> str:
     """A MongoDB URI where nothing listens (a port just freed by the kernel)."""
     return f"mongodb://127.0.0.1:{free_port()}/?directConnection=true"
+
+
+def rficrawl(*args: str) -> subprocess.CompletedProcess:
+    """Run the ``rficrawl`` command of this virtualenv as a user does."""
+    command = Path(sys.executable).parent / "rficrawl"
+    return subprocess.run(
+        [str(command), *args], capture_output=True, text=True, check=False, timeout=120
+    )
