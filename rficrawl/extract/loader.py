@@ -7,9 +7,11 @@ value the field's input processor accepts wins, so a missing or broken source (o
 JSON-LD, a JSON-LD that does not parse) lets the next one answer. The readers of each source are
 in ``rficrawl.extract.sources``; the orchestration is ``rficrawl.extract.article.extract_article``.
 
-Fields not listed in ``FIELD_SOURCES`` are derived from the others after loading: ``edition``
-(from the URL's path prefix, else the datalayer's ``site_locale``), ``body_text``, ``word_count``
-and ``content_hash`` (from the cleaned title, lead and body), ``live_posts`` and ``fetched_at``.
+``body_html`` is the DOM's body, added once cleaned (``rficrawl.extract.cleaning``) after the
+other fields; ``language`` falls back to the edition's. Fields not listed in ``FIELD_SOURCES``
+are derived after loading: ``edition`` (from the URL's path prefix, else the datalayer's
+``site_locale``), ``body_text``, ``word_count`` and ``content_hash`` (from the cleaned title, lead
+and body), ``live_posts`` (``rficrawl.extract.liveblog``) and ``fetched_at``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ FIELD_SOURCES: dict[str, tuple[str, ...]] = {
     "keywords": (JSONLD, META),
     "media": (JSONLD, DOM),
     "twin_urls": (DOM,),
-    "body_html": (DOM,),
+    "body_html": (DOM,),  # cleaned, then added last
 }
 # Fields whose every source is read and merged instead of the first one winning: the image's
 # caption and credit are only in the DOM; a player may be in the DOM and not in the JSON-LD.
