@@ -49,19 +49,23 @@ class ProbeSpider(scrapy.Spider):
 
     name = "probe"
 
-    def __init__(self, fronts: str = "2", **kwargs: Any) -> None:
+    def __init__(self, fronts: str = "2", repeat_seeds: str = "1", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fronts = int(fronts)
+        self.repeat_seeds = int(repeat_seeds)
 
     async def start(self) -> AsyncIterator[Any]:
+        """The fronts, each ``repeat_seeds`` times and with ``dont_filter`` (as Scrapy's default
+        ``start()`` does): the frontier must still fetch each once per run."""
         base = self.settings.get("RFI_BASE_URL")
-        for f in range(self.fronts):
-            yield scrapy.Request(
-                f"{base}/probe/front-{f}.html",
-                self.parse_listing,
-                meta={"rfi_kind": "front"},
-                dont_filter=True,
-            )
+        for _ in range(self.repeat_seeds):
+            for f in range(self.fronts):
+                yield scrapy.Request(
+                    f"{base}/probe/front-{f}.html",
+                    self.parse_listing,
+                    meta={"rfi_kind": "front"},
+                    dont_filter=True,
+                )
 
     def parse_listing(self, response: Response) -> Any:
         for href in response.css("a.list::attr(href)").getall():
