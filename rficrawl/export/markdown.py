@@ -20,9 +20,9 @@ article published at 00:30 in Paris is filed under that day, not the UTC day bef
 without ``content_id`` (pages older than the datalayer) is filed as ``url-{sha256(url)[:16]}.md``;
 one without any date under ``undated``.
 
-``render_markdown`` and ``archive_path`` take an ``ArticleItem`` or a MongoDB document with the
-same field names (dates as aware datetimes, naive UTC datetimes or ISO strings): the feed exporter
-below and ``rficrawl export --format md`` share them.
+``render_markdown``, ``archive_path`` and ``write_document`` take an ``ArticleItem`` or a MongoDB
+document with the same field names (dates as aware datetimes, naive UTC datetimes or ISO
+strings): the feed exporter below and ``rficrawl export --format md`` share them.
 """
 
 from __future__ import annotations
@@ -84,6 +84,17 @@ def archive_path(doc: Mapping[str, Any]) -> PurePosixPath:
     return PurePosixPath(edition, day, f"{name}.md")
 
 
+def write_document(doc: Mapping[str, Any], directory: str | os.PathLike) -> Path:
+    """Write the article's document under ``directory`` at its ``archive_path``, whole or not at
+    all (written aside, then renamed), replacing an older version; returns the file's path."""
+    target = Path(directory).joinpath(*archive_path(doc).parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.write_text(render_markdown(doc), encoding="utf-8")
+    partial.replace(target)
+    return target
+
+
 def main_image_url(image: object) -> str | None:
     """The main image at 1280 pixels wide in 16:9 (RFI's image service serves every size)."""
     url = image.get("url") if isinstance(image, Mapping) else None
@@ -125,12 +136,7 @@ class MarkdownArchiveExporter(BaseItemExporter):
 
     def export_item(self, item: Any) -> None:
         doc = dict(item)
-        relative = archive_path(doc)
-        target = self.directory.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".md.part")
-        partial.write_text(render_markdown(doc), encoding="utf-8")
-        partial.replace(target)
+        target = write_document(doc, self.directory)
         link = Path(os.path.relpath(target, self.index_dir)) if self.index_dir else target
         entry = f"- [{_escape_link_text(str(doc.get('title') or ''))}]({link.as_posix()})\n"
         self.file.write(entry.encode("utf-8"))
