@@ -16,12 +16,14 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from rficrawl.cli.main import main
 from rficrawl.mirror import MirrorServer
 from tests.support.captures import capture_bytes
+from tests.support.mirror import mirror_settings
 from tests.support.scrapyd import (
     PASSWORD,
     REPO_ROOT,
@@ -62,12 +64,19 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Scrapy
             node.stop()
 
 
+# The real article capture, at its path on rfi.fr; the real /cn/ front links to it.
+ARTICLE_PATH = "cn/政治/20251130-台湾增加400亿美元国防开支-加速部署t-dome防空系统"
+
+
 @pytest.fixture(scope="module")
 def front_mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MirrorServer]:
-    """The real /cn/ front (its article pages are absent: 404s, which the spider logs)."""
+    """The real /cn/ front and one real article it links to; its other links answer 404."""
     root = tmp_path_factory.mktemp("mirror")
     (root / "cn").mkdir()
     (root / "cn" / "index.html").write_bytes(capture_bytes("cn-home-2025-11-30.html"))
+    article = root / ARTICLE_PATH
+    article.parent.mkdir(parents=True)
+    article.write_bytes(capture_bytes("cn-article-2025-11-30.html"))
     with MirrorServer(root) as server:
         yield server
 
@@ -78,14 +87,11 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_SCRAPYD_PASSWORD", PASSWORD)
 
 
-def crawl_settings(mirror: MirrorServer) -> dict[str, object]:
-    return {
-        "RFI_BASE_URL": mirror.base_url,
-        "ROBOTSTXT_OBEY": False,
-        "DOWNLOAD_DELAY": 0,
-        "HTTPCACHE_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
-    }
+def crawl_settings(
+    mirror: MirrorServer, mongo_uri: str = "", database: str = ""
+) -> dict[str, object]:
+    """Settings of a scheduled crawl of the mirror; storage off unless a MongoDB is given."""
+    return mirror_settings(mirror, MONGO_URI=mongo_uri, MONGO_DATABASE=database or "rfi")
 
 
 def schedule_file(
@@ -110,6 +116,15 @@ def schedule_file(
             lines.append(f"{table} = {{ {items} }}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def wait_for_line(path: Path, text: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until a process's log file holds ``text`` (its start-up is done)."""
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text():
+        assert process.poll() is None, path.read_text()
+        assert time.monotonic() < deadline, f"{text!r} not logged in {timeout}s: {path.read_text()}"
+        time.sleep(0.2)
 
 
 def runs_of(jobs: dict[str, list[dict]], job_name: str) -> list[tuple[str, dict]]:
@@ -158,7 +173,7 @@ def test_deploy_targets_come_from_scrapy_cfg(nodes):
 
 
 def test_schedule_fires_on_both_nodes_and_the_crawls_run(
-    nodes, front_mirror, tmp_path, credentials
+    nodes, front_mirror, tmp_path, credentials, mongo_db
 ):
     config = schedule_file(
         tmp_path / "schedule.toml",
@@ -169,7 +184,7 @@ def test_schedule_fires_on_both_nodes_and_the_crawls_run(
                 "cron": "*/2 * * * * *",  # every 2 seconds: fires again while a run is going on
                 "nodes": ["node1", "node2"],
                 "args": {"editions": "cn", "max_pages": 1},
-                "settings": crawl_settings(front_mirror),
+                "settings": crawl_settings(front_mirror, mongo_db.uri, mongo_db.db),
             }
         },
     )
@@ -218,8 +233,12 @@ def test_schedule_fires_on_both_nodes_and_the_crawls_run(
         )
         assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(spans))
         assert len([state for state, _ in runs if state != "finished"]) <= 1
-    # Each node's crawl fetched the front from the mirror.
+    # Each node's crawl fetched the front and the article from the mirror, and the article is in
+    # the archive once, under its public URL.
     assert front_mirror.log.count("/cn/") >= 2
+    assert front_mirror.log.count("/" + ARTICLE_PATH) >= 2
+    stored = list(mongo_db.database["articles"].find({}, {"url": 1}))
+    assert [unquote(doc["url"]) for doc in stored] == [f"https://www.rfi.fr/{ARTICLE_PATH}"], stored
 
 
 def test_running_job_is_not_started_twice(nodes, tmp_path, tmp_path_factory, credentials, capsys):
@@ -267,25 +286,28 @@ def test_running_job_is_not_started_twice(nodes, tmp_path, tmp_path_factory, cre
             },
         )
         env = {**os.environ, "TEST_SCRAPYD_USER": USERNAME, "TEST_SCRAPYD_PASSWORD": PASSWORD}
-        scheduler = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rficrawl.cli.main",
-                "schedule",
-                "run",
-                "--config",
-                str(every_second),
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        time.sleep(6)
-        scheduler.send_signal(signal.SIGTERM)
-        log, _ = scheduler.communicate(timeout=30)
+        log_path = tmp_path / "scheduler.log"
+        with log_path.open("w") as log_file:
+            scheduler = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "rficrawl.cli.main",
+                    "schedule",
+                    "run",
+                    "--config",
+                    str(every_second),
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+            wait_for_line(log_path, "next fires at", scheduler)
+            time.sleep(5)  # five firings, one a second
+            scheduler.send_signal(signal.SIGTERM)
+            scheduler.wait(timeout=30)
+        log = log_path.read_text()
         assert scheduler.returncode == 0, log
         assert log.count("job slow-fronts on node node1: skipped: still running") >= 2, log
         assert log.count("job slow-fronts on node node2: skipped: still running") >= 2, log
