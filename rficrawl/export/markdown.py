@@ -6,7 +6,7 @@ A document looks like (see ../shared/seed-archive-example.md)::
     [Title](https://www.rfi.fr/cn/...)
     ------
 
-    <div>30/11/2025 - 10:13</div><img src="...w:1280/p:16x9/..."><p><strong>Lead</strong></p><div>body</div>
+    <div>30/11/2025 - 10:13</div><img src="..."><p><strong>Lead</strong></p><div>body</div>
 
 - the comment holds the epoch milliseconds of ``modified_at``, else ``published_at``, else
   ``fetched_at``, so a tool can tell which version of an article a file holds;

@@ -167,7 +167,8 @@ def _check_template(page: ArticlePage) -> None:
     if kind is None and template is None and not page.jsonld and page.body is None:
         kind = "unknown"
     if kind is not None:
-        raise NotAnArticle(f"not-an-article:{kind}", f"{page.response.url} is not an article ({kind} page)")
+        raise NotAnArticle(f"not-an-article:{kind}",
+                           f"{page.response.url} is not an article ({kind} page)")
 
 
 def _page_url(response: TextResponse, base_url: str) -> str | None:

@@ -88,7 +88,7 @@ _AROUND_BLOCK_TAG = re.compile(
 @dataclass(frozen=True)
 class CleanBody:
     html: str  # safe HTML of the body's content (no wrapping element)
-    text: str  # the body's text blocks (headings, paragraphs, list items...) separated by blank lines
+    text: str  # the body's blocks (headings, paragraphs, list items...), blank-line separated
 
 
 def is_rfi_link(href: str, base_url: str) -> bool:

@@ -155,7 +155,9 @@ class ArticlePage:
                 if not isinstance(node, dict):
                     continue
                 for candidate in [node, *_as_list(node.get("@graph"))]:
-                    if isinstance(candidate, dict) and set(_as_list(candidate.get("@type"))) & ARTICLE_TYPES:
+                    if not isinstance(candidate, dict):
+                        continue
+                    if set(_as_list(candidate.get("@type"))) & ARTICLE_TYPES:
                         return candidate
         return {}
 
@@ -202,7 +204,8 @@ class JsonLdSource:
         return self.data.get("description")
 
     def authors(self):
-        return [a if isinstance(a, dict) else {"name": a} for a in _as_list(self.data.get("author"))]
+        authors = _as_list(self.data.get("author"))
+        return [a if isinstance(a, dict) else {"name": a} for a in authors]
 
     def published_at(self):
         return self.data.get("datePublished")
@@ -365,7 +368,8 @@ class DatalayerSource:
         return self.data.get("content_id")
 
     def section(self):
-        supertags = [t.get("name") for t in _as_list(self.data.get("supertag")) if isinstance(t, dict)]
+        supertags = [t.get("name") for t in _as_list(self.data.get("supertag"))
+                     if isinstance(t, dict)]
         return self.data.get("cat1") or next(iter(supertags), None)
 
     def content_type(self):
@@ -375,7 +379,8 @@ class DatalayerSource:
         return self.data.get("content_title")
 
     def authors(self):
-        return [{"name": a.get("name")} for a in _as_list(self.data.get("authors")) if isinstance(a, dict)]
+        return [{"name": a.get("name")} for a in _as_list(self.data.get("authors"))
+                if isinstance(a, dict)]
 
     def published_at(self):
         day, time = self.data.get("publication_date"), self.data.get("publication_time")

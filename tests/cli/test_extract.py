@@ -19,7 +19,8 @@ RFICRAWL = REPO_ROOT / ".venv" / "bin" / "rficrawl"
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {**os.environ, "RFI_BASE_URL": "https://www.rfi.fr", **(env or {})}
-    return subprocess.run([str(RFICRAWL), "extract", *args], capture_output=True, timeout=60, check=False,
+    return subprocess.run([str(RFICRAWL), "extract", *args], capture_output=True, timeout=60,
+                          check=False,
                           env=environment, cwd=REPO_ROOT)
 
 

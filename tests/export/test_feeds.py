@@ -55,7 +55,8 @@ def test_md_feed_writes_one_file_per_article_and_an_index(crawl):
     article = tmp / "archive" / "cn" / "2025-11-30" / "WBMZ146377-RFI-CN-20251130.md"
     assert article.is_file()
     text = article.read_text(encoding="utf-8")
-    assert text.startswith("<!--1764494042000-->\n[台湾增加400亿美元国防开支 加速部署T-Dome防空系统]"
+    assert text.startswith("<!--1764494042000-->\n"
+                           "[台湾增加400亿美元国防开支 加速部署T-Dome防空系统]"
                            "(https://www.rfi.fr/cn/")
     index = (tmp / "archive.md").read_text(encoding="utf-8")
     assert index == ("- [台湾增加400亿美元国防开支 加速部署T-Dome防空系统]"

@@ -1,4 +1,4 @@
-"""The Markdown archive format (issue 2, item 7), compared with ../shared/seed-archive-example.md."""
+"""The Markdown archive format (issue 2, item 7), compared with the seed archive example."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def test_same_structure_as_the_seed_example(document):
         assert [child.tag for child in seed_el] == [child.tag for child in our_el]
     assert re.fullmatch(r"\d\d/\d\d/\d{4} - \d\d:\d\d", seed_parts[0].text)
     assert re.fullmatch(r"\d\d/\d\d/\d{4} - \d\d:\d\d", our_parts[0].text)
-    assert "/w:1280/p:16x9/" in seed_parts[1].get("src") and "/w:1280/p:16x9/" in our_parts[1].get("src")
+    assert "/w:1280/p:16x9/" in seed_parts[1].get("src")
+    assert "/w:1280/p:16x9/" in our_parts[1].get("src")
 
 
 def test_values_of_the_header(item, document):
@@ -121,7 +122,8 @@ def test_archive_path_fallbacks():
     assert path.parent == PurePosixPath("fr/undated")
     assert re.fullmatch(r"url-[0-9a-f]{16}\.md", path.name)
     assert archive_path(dict(doc, url="https://www.rfi.fr/fr/autre")) != path
-    hostile = {"edition": "../..", "content_id": "../etc/passwd", "published_at": "2025-01-01T12:00Z"}
+    hostile = {"edition": "../..", "content_id": "../etc/passwd",
+               "published_at": "2025-01-01T12:00Z"}
     assert ".." not in archive_path(hostile).parts
 
 

@@ -107,8 +107,10 @@ def tw_edition(body: bytes) -> bytes:
     body = body.replace(cn_path, tw_path)
     body = body.replace(cn_path.replace(b"/", b"\\/"), tw_path.replace(b"/", b"\\/"))
     body = replace_once(body, alternate,
-                        b'<link rel="alternate" hreflang="zh-Hans" href="' + ARTICLE_URL.encode() + b'">')
-    body = replace_once(body, b'<html dir="ltr" lang="zh-Hans">', b'<html dir="ltr" lang="zh-Hant">')
+                        b'<link rel="alternate" hreflang="zh-Hans" href="'
+                        + ARTICLE_URL.encode() + b'">')
+    body = replace_once(body, b'<html dir="ltr" lang="zh-Hans">',
+                        b'<html dir="ltr" lang="zh-Hant">')
     body = replace_once(body, b'"inLanguage": "zh-Hans"', b'"inLanguage": "zh-Hant"')
     return replace_once(body, b'"site_locale": "cn"', b'"site_locale": "tw"')
 
@@ -131,8 +133,10 @@ def with_player(body: bytes, duration: object = 150) -> bytes:
 
 def with_jsonld_audio(body: bytes, duration: str = "PT2M30S") -> bytes:
     """JSON-LD of an audio article: ``audio{contentUrl, duration}`` (see RFI-SITE.md)."""
-    audio = f'"audio": {{"@type": "AudioObject", "contentUrl": "{AUDIO_URL}", "duration": "{duration}"}},'
-    return replace_once(body, b'"isAccessibleForFree": true', audio.encode() + b'"isAccessibleForFree": true')
+    audio = (f'"audio": {{"@type": "AudioObject", "contentUrl": "{AUDIO_URL}", '
+             f'"duration": "{duration}"}},')
+    anchor = b'"isAccessibleForFree": true'
+    return replace_once(body, anchor, audio.encode() + anchor)
 
 
 def odd_jsonld(body: bytes) -> bytes:

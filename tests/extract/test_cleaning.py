@@ -20,13 +20,16 @@ HOSTILE_BODY = """
   <div class="m-interstitial"><div class="m-block-ad" data-tms-ad-type="box">Publicité</div>
     <button class="m-interstitial__unlock-btn">Lire la suite</button></div>
   <h2 onclick="steal()">Un intertitre</h2>
-  <p style="color:red" onmouseover="x()">Premier <a href="/fr/france/20251129-autre">lien relatif</a>
+  <p style="color:red" onmouseover="x()">Premier
+     <a href="/fr/france/20251129-autre">lien relatif</a>
      et <a href="javascript:alert(1)">piège</a>, <a href="JaVaScRiPt:alert(2)">piège 2</a>.</p>
   <script>alert("xss")</script><style>p{display:none}</style>
   <iframe src="https://evil.example/frame">cadre</iframe>
-  <p><strong>À lire aussi : <a href="https://www.rfi.fr/fr/monde/20251128-lire">Autre article</a></strong></p>
+  <p><strong>À lire aussi :
+     <a href="https://www.rfi.fr/fr/monde/20251128-lire">Autre article</a></strong></p>
   <p><strong><a href="/fr/monde/20251128-lire-aussi">Lire aussi</a></strong></p>
-  <figure><img src="/media/photo.jpg" onerror="evil()" alt="Photo"><figcaption>Légende</figcaption></figure>
+  <figure><img src="/media/photo.jpg" onerror="evil()" alt="Photo">
+    <figcaption>Légende</figcaption></figure>
   <ul><li>Un</li><li>Deux</li></ul>
   <blockquote><p>Une citation</p></blockquote>
   <div class="m-em-video"><div class="m-em-video__cmp-placeholder">Accepter les cookies</div></div>
@@ -82,7 +85,8 @@ def test_links_get_noopener(cleaned):
 
 def test_real_capture_body_is_safe_and_absolute():
     item = extract_article(pages.response(pages.article_bytes()))
-    fragments = [el for el in html.fragments_fromstring(item["body_html"]) if not isinstance(el, str)]
+    fragments = [el for el in html.fragments_fromstring(item["body_html"])
+                 if not isinstance(el, str)]
     for element in fragments:
         for node in element.iter():
             assert node.tag not in {"script", "style", "iframe", "svg", "button", "div"}
@@ -98,5 +102,6 @@ def test_text_lying_in_container_blocks_is_kept_as_paragraphs():
         "</div><div><p> </p></div><p>Fin<br>de ligne</p></div>"
     )
     cleaned = clean_body(body, PAGE_URL)
-    assert cleaned.text.split("\n\n") == ["Intro en ligne", "Un paragraphe", "suite", "Fin de ligne"]
+    assert cleaned.text.split("\n\n") == ["Intro en ligne", "Un paragraphe", "suite",
+                                          "Fin de ligne"]
     assert "<p> </p>" not in cleaned.html and "<p></p>" not in cleaned.html
