@@ -1,0 +1,227 @@
+"""Every query and export command on a store filled by real crawls of the mirror.
+
+One module-wide archive: a crawl of the mirror's articles, an edit of one article in the mirror
+and a second crawl (so one article has revision 2), all through ``scrapy crawl`` with the real
+server; the commands run as ``.venv/bin/rficrawl`` subprocesses.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pymongo
+import pytest
+
+from rficrawl.export.markdown import archive_path
+from rficrawl.mirror import MirrorServer, resolve_path
+from tests.store.conftest import rficrawl
+from tests.support.crawl import run_crawl
+from tests.support.mirror import mirror_settings
+from tests.support.mirror_build import build_mirror
+
+pytestmark = pytest.mark.slow
+N = 8
+
+
+@dataclass
+class Archive:
+    uri: str
+    db: str
+    urls: list[str]
+    edited: str
+    titles: dict[str, str]
+
+    def args(self) -> list[str]:
+        return ["--mongo-uri", self.uri, "--db", self.db]
+
+    def database(self, client: pymongo.MongoClient):
+        return client[self.db]
+
+
+@pytest.fixture(scope="module")
+def archive(mongo_server, tmp_path_factory) -> Archive:
+    root = tmp_path_factory.mktemp("query")
+    site = build_mirror(root / "site", use_captures=True)
+    chosen = sorted(
+        u for u, a in site.articles.items() if not a.media and u not in site.disallowed
+    )[:N]
+    (root / "urls.txt").write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    server = MirrorServer(site.root).start()
+    db = f"t_query_{uuid.uuid4().hex[:8]}"
+    settings = mirror_settings(
+        server, MONGO_URI=mongo_server.uri, MONGO_DATABASE=db, STORE_SPILL_DIR=str(root / "spill")
+    )
+    try:
+        first = run_crawl(
+            "article", root / "c1", args={"urls_file": root / "urls.txt"}, settings=settings
+        )
+        assert first.returncode == 0, first.log[-2000:]
+        edited = chosen[3]
+        page = resolve_path(site.root, unquote(urlsplit(edited).path))
+        title = site.articles[edited].title
+        page.write_text(
+            page.read_text(encoding="utf-8").replace(title, title + "（更新）"), encoding="utf-8"
+        )
+        second = run_crawl(
+            "article", root / "c2", args={"urls_file": root / "urls.txt"}, settings=settings
+        )
+        assert second.returncode == 0, second.log[-2000:]
+    finally:
+        server.stop()
+    with pymongo.MongoClient(mongo_server.uri) as client:
+        titles = {d["url"]: d["title"] for d in client[db].articles.find()}
+    assert len(titles) == N
+    yield Archive(mongo_server.uri, db, chosen, edited, titles)
+    with pymongo.MongoClient(mongo_server.uri) as client:
+        client.drop_database(db)
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_articles_table_and_json(archive):
+    table = rficrawl("articles", *archive.args())
+    assert table.returncode == 0, table.stderr
+    assert f"{N} of {N} matching articles" in table.stdout
+    listed = rficrawl("articles", "--json", *archive.args())
+    docs = json_lines(listed.stdout)
+    assert {d["url"] for d in docs} == set(archive.urls)
+    published = [d["published_at"] for d in docs]
+    assert published == sorted(published, reverse=True)
+    assert published[0].endswith("Z")
+
+
+def test_articles_filters(archive):
+    limited = json_lines(rficrawl("articles", "--json", "--limit", "3", *archive.args()).stdout)
+    assert len(limited) == 3
+    tw = json_lines(rficrawl("articles", "--json", "--edition", "tw", *archive.args()).stdout)
+    assert {d["url"] for d in tw} == {u for u in archive.urls if "/tw/" in u}
+    future = json_lines(
+        rficrawl("articles", "--json", "--since", "2099-01-01", *archive.args()).stdout
+    )
+    assert future == []
+    some = json_lines(rficrawl("articles", "--json", *archive.args()).stdout)[0]
+    day = some["published_at"][:10]
+    same_day = json_lines(
+        rficrawl("articles", "--json", "--since", day, "--until", day, *archive.args()).stdout
+    )
+    assert some["url"] in {d["url"] for d in same_day}
+    assert all(d["published_at"].startswith(day) for d in same_day)
+    section = some["section"]
+    in_section = json_lines(
+        rficrawl("articles", "--json", "--section", section, *archive.args()).stdout
+    )
+    assert in_section and all(d["section"] == section for d in in_section)
+    if some.get("tags"):
+        tagged = json_lines(
+            rficrawl("articles", "--json", "--tag", some["tags"][0], *archive.args()).stdout
+        )
+        assert some["url"] in {d["url"] for d in tagged}
+
+
+def test_search_matches_cjk_text_case_insensitively(archive):
+    # The edited title ends in a CJK marker no other article has.
+    found = json_lines(
+        rficrawl("articles", "--json", "--search", "（更新）", *archive.args()).stdout
+    )
+    assert [d["url"] for d in found] == [archive.edited]
+    title = archive.titles[archive.urls[0]]
+    word = title[:4]
+    found = json_lines(rficrawl("articles", "--json", "--search", word, *archive.args()).stdout)
+    assert archive.urls[0] in {d["url"] for d in found}
+    assert all(word in d["title"] + d.get("lead", "") + d.get("body_text", "") for d in found)
+    nothing = json_lines(
+        rficrawl("articles", "--json", "--search", "a.*(b", *archive.args()).stdout
+    )
+    assert nothing == []  # taken as text, not as a pattern (and no server error)
+
+
+def test_show_with_revisions(archive):
+    shown = rficrawl("show", archive.edited, *archive.args())
+    assert shown.returncode == 0, shown.stderr
+    assert archive.titles[archive.edited] in shown.stdout
+    assert "earlier versions" in shown.stdout
+    as_json = json.loads(rficrawl("show", archive.edited, "--json", *archive.args()).stdout)
+    assert as_json["article"]["revision"] == 2
+    assert [r["revision"] for r in as_json["revisions"]] == [1]
+    by_id = json.loads(
+        rficrawl("show", as_json["article"]["_id"], "--json", *archive.args()).stdout
+    )
+    assert by_id["article"]["url"] == archive.edited
+    missing = rficrawl("show", "https://www.rfi.fr/cn/none", *archive.args())
+    assert missing.returncode == 2
+    assert "no stored article" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_revisions_diff(archive):
+    out = rficrawl("revisions", archive.edited, *archive.args())
+    assert out.returncode == 0, out.stderr
+    new_title = archive.titles[archive.edited]
+    old_title = new_title.removesuffix("（更新）")
+    assert "revision 1 → 2" in out.stdout
+    assert f"-title: {old_title}" in out.stdout
+    assert f"+title: {new_title}" in out.stdout
+    unchanged = rficrawl("revisions", archive.urls[0], *archive.args())
+    assert "no changes seen" in unchanged.stdout
+
+
+def test_export_jsonl_csv_md(archive, tmp_path):
+    jsonl = tmp_path / "a.jsonl"
+    assert (
+        rficrawl("export", "--format", "jsonl", "--out", str(jsonl), *archive.args()).returncode
+        == 0
+    )
+    assert {d["url"] for d in json_lines(jsonl.read_text())} == set(archive.urls)
+    table = tmp_path / "a.csv"
+    assert (
+        rficrawl("export", "--format", "csv", "--out", str(table), *archive.args()).returncode == 0
+    )
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert {r["url"] for r in rows} == set(archive.urls)
+    assert {r["title"] for r in rows} == set(archive.titles.values())
+    md = tmp_path / "md"
+    out = rficrawl("export", "--format", "md", "--out", str(md), "--edition", "cn", *archive.args())
+    assert out.returncode == 0, out.stderr
+    docs = json_lines(
+        rficrawl("articles", "--json", "--edition", "cn", "--limit", "0", *archive.args()).stdout
+    )
+    files = sorted(p.relative_to(md) for p in md.rglob("*.md"))
+    assert files == sorted(Path(archive_path(d)) for d in docs)
+    first = md / archive_path(docs[0])
+    assert docs[0]["title"] in first.read_text(encoding="utf-8")
+
+
+def test_stats(archive):
+    out = rficrawl("stats", "--json", "--days", "100000", *archive.args())
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert stats["articles"] == N
+    assert stats["revisions"] == 1
+    assert sum(stats["per_edition"].values()) == N
+    assert sum(stats["per_day"].values()) == N
+    assert len(stats["crawls"]) == 2
+    assert {c["finish_reason"] for c in stats["crawls"]} == {"finished"}
+    assert sorted(c["counts"]["new"] for c in stats["crawls"]) == [0, N]
+    table = rficrawl("stats", *archive.args())
+    assert table.returncode == 0
+    assert "articles per edition" in table.stdout and "last crawls" in table.stdout
+
+
+def test_unreachable_server_is_one_line(tmp_path):
+    for command in (
+        ["articles"],
+        ["stats"],
+        ["show", "x"],
+        ["export", "--format", "jsonl", "--out", str(tmp_path / "x")],
+    ):
+        out = rficrawl(*command, "--mongo-uri", "mongodb://127.0.0.1:9/?connectTimeoutMS=500")
+        assert out.returncode == 2
+        assert "cannot reach MongoDB" in out.stderr
+        assert "Traceback" not in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
