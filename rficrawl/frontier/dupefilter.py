@@ -147,6 +147,10 @@ class FrontierDupeFilter(BaseDupeFilter):
             *self._members(request),
         ]
 
+    def fetched_before(self, request: Request) -> bool:
+        """Whether the kept filter holds this request (fetched in this or an earlier run)."""
+        return self._contains(self.kept_key, self._members(request))
+
     def request_seen(self, request: Request) -> bool:
         members = self._members(request)
         if self.is_kept_kind(request) and self._contains(self.kept_key, members):

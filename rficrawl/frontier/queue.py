@@ -61,7 +61,7 @@ local worker, lease, run_id, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[
 local live = redis.call('ZCOUNT', workers, now, '+inf')
 local busy = redis.call('ZCARD', queue) > 0 or inflight_total(workers, prefix) > 0
 redis.call('ZADD', workers, now + lease, worker)
-if redis.call('EXISTS', run) == 1 and (live > 0 or busy) then
+if redis.call('EXISTS', run) == 1 and live > 0 then
   return {'join', redis.call('HGET', run, 'id')}
 end
 if busy then
