@@ -147,3 +147,23 @@ def odd_jsonld(body: bytes) -> bytes:
                         b'"datePublished": {"value": "2025-11-30"}')
     body = replace_once(body, '"name": "左依"'.encode(), '"name": ["左依"]'.encode())
     return re.sub(rb'"image": \[.*?\]', b'"image": 7', body, count=1, flags=re.DOTALL)
+
+
+def layout_2021(body: bytes) -> bytes:
+    """The 2021 article layout, as the XPaths of linkgraph-fr-2021-12-09.tsv show it
+    (``article/div[@class='t-content__tags']``, ``article/div[@class='t-content__authors-tts']/
+    div/div[@class='m-author-n-reading-time__authors']/div/a[@class='m-from-author__name']``):
+    tags inside the article, authors in other wrappers. JSON-LD and the article:tag meta are
+    removed so that the DOM has to answer."""
+    body = without_jsonld(body)
+    body = re.sub(rb'<meta property="article:tag"[^>]*>', b"", body)
+    start = body.index(b'<div class="t-content__tags">')
+    end = body.index(b"</div>", body.index(b"</ul>", start)) + len(b"</div>")
+    tags = body[start:end]
+    body = body[:start] + body[end:]
+    body = replace_once(body, b'<div class="t-content__authors">',
+                        b'<div class="t-content__authors-tts">')
+    body = replace_once(body, b'<div class="m-authors">',
+                        b'<div class="m-author-n-reading-time__authors">')
+    body = replace_once(body, b"</article>", tags + b"</article>")
+    return body

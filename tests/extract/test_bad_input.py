@@ -110,3 +110,12 @@ def test_every_cut_of_the_page_gives_an_item_or_a_reason():
         except NotAnArticle as exc:
             reasons.add(exc.reason)
     assert reasons == {"truncated"}
+
+
+def test_2021_layout_without_jsonld_or_tag_meta(reference):
+    body = pages.layout_2021(pages.article_bytes())
+    assert b"t-content__authors-tts" in body and b'property="article:tag"' not in body
+    item = extract_article(pages.response(body))
+    assert item["tags"] == ["中国", "台海"]
+    assert item["authors"] == reference["authors"]
+    assert item["body_text"] == reference["body_text"]
