@@ -233,10 +233,10 @@ def test_schedule_fires_on_both_nodes_and_the_crawls_run(
         )
         assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(spans))
         assert len([state for state, _ in runs if state != "finished"]) <= 1
-    # Each node's crawl fetched the front and the article from the mirror, and the article is in
-    # the archive once, under its public URL.
+    # Each node's crawl fetched the front from the mirror; the article is in the archive once,
+    # under its public URL (a crawl that starts after it was stored skips it as known).
     assert front_mirror.log.count("/cn/") >= 2
-    assert front_mirror.log.count("/" + ARTICLE_PATH) >= 2
+    assert front_mirror.log.count("/" + ARTICLE_PATH) >= 1
     stored = list(mongo_db.database["articles"].find({}, {"url": 1}))
     assert [unquote(doc["url"]) for doc in stored] == [f"https://www.rfi.fr/{ARTICLE_PATH}"], stored
 
