@@ -15,11 +15,6 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 from lxml import etree
 
-
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
 # RFI's widgets inside div.t-content__body. Embedded players (m-em-video, m-em-audio) are
 # recorded in the item's ``media`` before cleaning and dropped here; the live-blog widget is read
 # by rficrawl.extract.liveblog. Quotes, text boxes and tweets stay: they are the article's words.
