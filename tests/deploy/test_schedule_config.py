@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -174,3 +175,21 @@ def test_committed_schedule_is_valid(monkeypatch):
     monkeypatch.setenv("SCRAPYD_PASSWORD", "s3cret")
     schedule = load_schedule(REPO_ROOT / "deploy" / "schedule.toml")
     assert schedule.jobs and set(schedule.nodes) == {"node1", "node2"}
+
+
+def test_schedule_list_shows_jobs_and_next_fire_times(tmp_path, credentials, capsys):
+    path = write(tmp_path, GOOD)
+    assert main(["schedule", "list", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    for text in ("fronts-hourly", "7 * * * *", "a, b", "editions=cn", "weekly", "0 3 * * 1-5"):
+        assert text in out
+    fires = re.findall(r"(\d{4}-\d\d-\d\d \d\d:(\d\d):00) UTC", out)
+    assert len(fires) == 2 and fires[0][1] == "07"  # fronts-hourly fires at minute 7
+
+
+def test_schedule_once_rejects_unknown_jobs_and_nodes_before_firing(tmp_path, credentials, capsys):
+    path = write(tmp_path, GOOD)
+    assert main(["schedule", "once", "nope", "--config", str(path)]) == 2
+    assert "no job named 'nope' (jobs: fronts-hourly, weekly)" in capsys.readouterr().err
+    assert main(["schedule", "once", "weekly", "--node", "zz", "--config", str(path)]) == 2
+    assert "no node named 'zz' (nodes: a, b)" in capsys.readouterr().err
