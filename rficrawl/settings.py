@@ -89,6 +89,8 @@ FEED_EXPORTERS = {
     "jsonlines": "rficrawl.export.jsonfeed.JsonLinesExporter",
     "jsonl": "rficrawl.export.jsonfeed.JsonLinesExporter",
     "jl": "rficrawl.export.jsonfeed.JsonLinesExporter",
+    # CSV: the same dates; lists and objects (tags, authors, image) as JSON text in their cells.
+    "csv": "rficrawl.export.jsonfeed.CsvExporter",
 }
 # Directory of the md feed's article files; empty: next to the feed file, named after it
 # (-O archive.md:md writes archive/{edition}/{YYYY-MM-DD}/{content_id}.md and the index archive.md).

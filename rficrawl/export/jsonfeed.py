@@ -1,16 +1,18 @@
-"""JSON feeds whose dates read back: ISO 8601 in UTC with ``Z``.
+"""JSON (and CSV) feeds whose dates read back: ISO 8601 in UTC with ``Z``.
 
 Scrapy's own JSON exporters write a datetime as ``2025-11-30 09:13:47``, dropping its time zone,
-so ``-O out.jsonl`` would not round-trip. These subclasses change only how dates are written.
+so ``-O out.jsonl`` would not round-trip. These subclasses change only how values are written:
+dates as ``2025-11-30T09:13:47Z``; in CSV, lists and objects (tags, authors, image) as JSON.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
+from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter
 
 from rficrawl.extract.dates import isoformat_z
 
@@ -37,3 +39,13 @@ class JsonLinesExporter(_IsoDates, JsonLinesItemExporter):
 
 class JsonExporter(_IsoDates, JsonItemExporter):
     """Feed format ``json``: one array of articles."""
+
+
+class CsvExporter(CsvItemExporter):
+    """Feed format ``csv``: one article a row; lists and objects as JSON text, dates ISO UTC."""
+
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        value = jsonable(value)
+        if isinstance(value, list | dict):
+            return json.dumps(value, ensure_ascii=False)
+        return super().serialize_field(field, name, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def crawl(tmp_path_factory):
     spider.write_text(SPIDER.format(url=capture.as_uri()))
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(spider),
            "-O", f"{tmp / 'archive.md'}:md", "-O", str(tmp / "out.jsonl"),
+           "-O", str(tmp / "out.csv"),
            # The exporters alone: no storage pipeline, no frontier or known-article middleware.
            "-s", "ITEM_PIPELINES={}", "-s", "DOWNLOADER_MIDDLEWARES={}",
            "-s", "SPIDER_MIDDLEWARES={}", "-s", "REMOTE_CONTROL_ENABLED=False",
@@ -77,3 +79,16 @@ def test_jsonl_feed_dates_are_iso_utc_with_z_and_round_trip(crawl):
     fetched = as_utc(item["fetched_at"])
     assert isinstance(fetched, datetime) and fetched.utcoffset().total_seconds() == 0
     assert item["url"] == pages.ARTICLE_URL
+
+
+def test_csv_feed_dates_and_nested_values(crawl):
+    tmp, _ = crawl
+    with (tmp / "out.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["published_at"] == "2025-11-30T09:13:47Z"
+    assert json.loads(row["tags"]) == ["中国", "台海"]
+    assert json.loads(row["authors"])[0]["name"] == "左依"
+    assert json.loads(row["image"])["credit"] == "AFP - I-HWA CHENG"
+    assert row["content_id"] == "WBMZ146377-RFI-CN-20251130"
