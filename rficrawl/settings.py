@@ -38,11 +38,12 @@ RFI_BASE_URL = os.environ.get("RFI_BASE_URL", "https://www.rfi.fr")
 # RFI is a public broadcaster's site: crawl it gently by default (docs/spiders.md). Tests and
 # benches turn the delays off with -s, not by code paths.
 ROBOTSTXT_OBEY = True
-# Who we are. RFI answers 403 to bare HTTP clients, so the default looks like a current browser
-# and says it is rficrawl; set your own contact, e.g. -s USER_AGENT="... rficrawl (+mailto:you@example.org)".
+# The User-Agent sent with every request. RFI answers 403 to clients that do not look like a
+# browser (a crawler name in the User-Agent is enough), so the default is a current desktop Chrome.
+# robots.txt rules are matched for the product token "rficrawl" (then "*").
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36 rficrawl/0.1"
+    "Chrome/131.0.0.0 Safari/537.36"
 )
 ROBOTSTXT_USER_AGENT = "rficrawl"
 DEFAULT_REQUEST_HEADERS = {

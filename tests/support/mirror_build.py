@@ -104,7 +104,7 @@ class Mirror:
         return self._fetchable(found)
 
     def feed_articles(self, feed_urls: list[str]) -> set[str]:
-        return self._fetchable({url for feed in feed_urls for url in self.feeds[feed]})
+        return self._fetchable({url for feed in feed_urls for url in self.feeds.get(feed, [])})
 
     def sitemap_articles(self, editions: list[str]) -> set[str]:
         found: set[str] = set()
@@ -409,14 +409,17 @@ def build_mirror(root: Path, *, use_captures: bool = True) -> Mirror:
     pages[0] += [podcast, video, blocked, home[0]]
     offsite_cards = "\n" + "\n".join(card(url, "站外链接") for url in m.offsite)
     b.front_page(paged, "cn", PAGED_SECTION, pages, extra_cards=offsite_cards)
-    # Every other registry section: a one-page list with its own article and a repeated one.
-    for n, section in enumerate(s for s in cn.sections if s != PAGED_SECTION):
-        own = b.article(f"/cn/{section}/20251124-栏目文章-{n}", _at("2025-11-24", 1 + n % 20))
-        b.front_page(public_url(f"/cn/{section}/"), "cn", section, [[own, home[1]]])
-        b.feed(public_url(f"/cn/{section}/rss"), public_url(f"/cn/{section}/"), section, [own])
+    # Every other registry section of /cn/ and /tw/: a one-page list with its own article and a
+    # repeated one, and the section's feed.
+    tw_home = [b.article(f"/tw/國際/20251130-繁體文章-{n}", _at("2025-11-30", 7 + n)) for n in range(3)]
+    for edition, repeated in ((cn, home[1]), (tw, tw_home[0])):
+        for n, section in enumerate(s for s in edition.sections if s != PAGED_SECTION):
+            own = b.article(f"/{edition.prefix}/{section}/20251124-栏目文章-{n}", _at("2025-11-24", 1 + n % 20))
+            section_url = public_url(f"/{edition.prefix}/{section}/")
+            b.front_page(section_url, edition.prefix, section, [[own, repeated]])
+            b.feed(public_url(f"/{edition.prefix}/{section}/rss"), section_url, section, [own])
 
     # /tw/: a hand-written front (the second edition crawled at once with /cn/).
-    tw_home = [b.article(f"/tw/國際/20251130-繁體文章-{n}", _at("2025-11-30", 7 + n)) for n in range(3)]
     b.front_page(public_url("/tw/"), "tw", "法廣", [tw_home], content_type="homepage")
 
     _archives(b, home)
@@ -433,8 +436,9 @@ def build_mirror(root: Path, *, use_captures: bool = True) -> Mirror:
 
 def _real_home_articles(b: MirrorBuilder) -> list[MirrorArticle]:
     """An article page for every article the real /cn/ front links, dated by its URL."""
-    from rficrawl.extract.listing import extract_listing
     from scrapy.http import HtmlResponse
+
+    from rficrawl.extract.listing import extract_listing
 
     body = capture_bytes(HOME_CAPTURE)
     listing = extract_listing(HtmlResponse(PUBLIC + "/cn/", body=body, encoding="utf-8"))
