@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "http(s) URL; a www.rfi.fr URL is fetched from RFI_BASE_URL when that points at a "
         "mirror. A page that is not an article exits with status 2 and says why.",
     )
-    parser.add_argument("source", metavar="PATH_OR_URL", help="saved HTML file, or page URL")
+    parser.add_argument("source", metavar="PATH_OR_URL",
+                        help="saved HTML file, page URL, or - to read the page from stdin")
     parser.add_argument(
         "--url",
         help="the page's address, for a saved file that states no canonical URL of its own "
@@ -57,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     base_url = args.base_url.rstrip("/")
     if args.source.startswith(("http://", "https://")):
         response = _fetch(args.source, base_url)
+    elif args.source == "-":
+        response = HtmlResponse(url=args.url or "file:///dev/stdin", body=sys.stdin.buffer.read())
     else:
         response = _read(Path(args.source), args.url)
     try:

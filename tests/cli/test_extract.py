@@ -107,3 +107,11 @@ def test_mirror_url_gives_the_public_url(mirror):
 def test_missing_page_on_the_mirror_is_refused_with_one_line(mirror):
     proc = run("https://www.rfi.fr/cn/政治/20251130-nothing", env={"RFI_BASE_URL": mirror.base_url})
     assert_clean_failure(proc, "HTTP 404")
+
+
+def test_page_on_stdin():
+    proc = subprocess.run([str(RFICRAWL), "extract", "-", "--format", "md"],
+                          input=pages.article_bytes(), capture_output=True, timeout=60,
+                          check=False, cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode("utf-8").startswith("<!--1764494042000-->\n[台湾增加400亿美元国防开支")
