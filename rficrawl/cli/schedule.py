@@ -54,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="keep firing every job on its cron expression (until SIGTERM)",
         description="Keep firing every job on its cron expression; each decision (fired, skipped: "
-        "still running, skipped: node unreachable) is logged to stderr.",
+        "still running, skipped: node unreachable) is logged to stderr. SIGHUP re-reads the "
+        "schedule file (a file with errors is logged and the running schedule kept); SIGTERM stops.",
     )
     add_config_option(run)
     run.add_argument(
@@ -89,7 +90,7 @@ def run_command(args: argparse.Namespace) -> int:
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    run_forever(schedule)
+    run_forever(schedule, reload=lambda: load_schedule(args.config))
     return 0
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from rficrawl.schedule.config import Schedule
+from rficrawl.schedule.config import Schedule, ScheduleError
 from rficrawl.schedule.firing import fire_on_nodes
 from rficrawl.schedule.scrapyd import NodeError, ScrapydNode
 
@@ -67,8 +69,12 @@ def check_deployed_spiders(schedule: Schedule) -> None:
             )
 
 
-def run_forever(schedule: Schedule) -> None:
-    """Fire the schedule's jobs until SIGTERM or SIGINT."""
+def run_forever(schedule: Schedule, reload: Callable[[], Schedule] | None = None) -> None:
+    """Fire the schedule's jobs until SIGTERM or SIGINT; on SIGHUP, ``reload()`` the schedule.
+
+    A schedule that fails to reload is logged and the running one is kept, so a typo in an edit
+    never stops the crawls.
+    """
     scheduler = BlockingScheduler(timezone=schedule.timezone)
     add_jobs(scheduler, schedule)
 
@@ -76,9 +82,30 @@ def run_forever(schedule: Schedule) -> None:
         logger.info("received signal %d, stopping", signum)
         scheduler.shutdown(wait=False)
 
+    def replace_jobs() -> None:
+        try:
+            fresh = reload()
+        except ScheduleError as exc:
+            logger.error("schedule not reloaded, the previous one stays in force: %s", exc)
+            return
+        scheduler.remove_all_jobs()
+        add_jobs(scheduler, fresh)
+        logger.info("schedule reloaded from %s: %d job(s)", fresh.path, len(fresh.jobs))
+        log_next_fire_times(fresh)
+
+    def on_hangup(_signum: int, _frame: object) -> None:
+        # Not in the handler itself: it may interrupt the scheduler while it holds its job lock.
+        threading.Thread(target=replace_jobs, name="schedule-reload").start()
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if reload is not None:
+        signal.signal(signal.SIGHUP, on_hangup)
     check_deployed_spiders(schedule)
+    log_next_fire_times(schedule)
+    scheduler.start()
+
+
+def log_next_fire_times(schedule: Schedule) -> None:
     for name, when in next_fire_times(schedule).items():
         logger.info("job %s next fires at %s", name, when.isoformat() if when else "never")
-    scheduler.start()
