@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -97,8 +98,14 @@ def test_scrapyd_conf_keeps_history_and_requires_env_credentials():
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_systemd_units_verify(tmp_path):
-    units = sorted((DEPLOY / "systemd").glob("*.service"))
-    assert {u.name for u in units} >= {"scrapyd@.service", "rficrawl-scheduler.service"}
+    units = sorted((DEPLOY / "systemd").glob("*.service")) + sorted(
+        (DEPLOY / "systemd").glob("*.timer")
+    )
+    assert {u.name for u in units} >= {
+        "scrapyd@.service",
+        "rficrawl-scheduler.service",
+        "rficrawl-prune-jobdirs.timer",
+    }
     checked = []
     for unit in units:
         # Point the units at this checkout so verify can check that every command exists.
@@ -155,3 +162,30 @@ def test_scrapyd_deploy_builds_an_egg_of_the_project(tmp_path):
     assert {"rficrawl/spiders/fronts.py", "rficrawl/spiders/article.py"} <= names
     assert not any(name.startswith("tests/") for name in names)
     assert re.search(r"\[scrapy\]\s*settings = rficrawl.settings", entry_points)
+
+
+def test_prune_jobdirs_removes_only_old_crawl_dirs(tmp_path):
+    jobs = tmp_path / "jobs"
+    old = jobs / "rficrawl" / "fronts" / "fronts.20260101T000000Z"
+    running = jobs / "rficrawl" / "archive" / "archive.20260101T000000Z"
+    fresh = jobs / "rficrawl" / "fronts" / "fronts.20261126T000000Z"
+    for jobdir in (old, running, fresh):
+        (jobdir / "requests.queue").mkdir(parents=True)
+        (jobdir / "requests.seen").write_text("fp\n")
+    ten_days_ago = time.time() - 10 * 86400
+    for path in [*old.rglob("*"), old, *running.rglob("*"), running]:
+        os.utime(path, (ten_days_ago, ten_days_ago))
+    (running / "requests.seen").write_text("fp\nfp2\n")  # an old crawl that still writes
+    result = subprocess.run(
+        [str(DEPLOY / "prune-jobdirs.sh"), "--days", "7", str(jobs), str(tmp_path / "absent")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not old.exists() and running.exists() and fresh.exists()
+    assert result.stdout.strip() == f"removed {old}"
+    usage = subprocess.run(
+        [str(DEPLOY / "prune-jobdirs.sh")], capture_output=True, text=True, check=False
+    )
+    assert usage.returncode == 2 and "usage" in usage.stderr
