@@ -32,7 +32,7 @@ def _flaky(root, failures: list[tuple[int, dict]]):
     ],
 )
 def test_retries_wait_before_trying_again(site, mirror_server_factory, tmp_path, failures, least_wait):
-    url = sorted(site.fronts_articles(["cn"]))[0]
+    url = min(site.fronts_articles(["cn"]))
     path = site_path(url)
     server = mirror_server_factory(site.root, routes={path: _flaky(site.root, failures)})
     result = crawl("article", server, tmp_path, {"urls": url},
@@ -44,7 +44,7 @@ def test_retries_wait_before_trying_again(site, mirror_server_factory, tmp_path,
 
 
 def test_default_headers_pass_where_bare_clients_get_403(site, mirror_server_factory, tmp_path):
-    url = sorted(site.fronts_articles(["cn"]))[0]
+    url = min(site.fronts_articles(["cn"]))
     server = mirror_server_factory(site.root, forbid_unless_browser=["/cn/*"])
     # Without the browser fallback (which would rescue a 403), so only the headers count.
     no_browser = {"PLAYWRIGHT_ENABLED": 0}
