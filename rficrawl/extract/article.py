@@ -155,8 +155,8 @@ def count_words(text: str) -> int:
 def _is_truncated(body: bytes) -> bool:
     """A page cut off in transfer: no ``</html>`` near its end (a partial body is no article).
     The window allows for trackers some servers append after the document."""
-    tail = body[-65536:]
-    return b"</html" not in tail and b"</HTML" not in tail
+    start = max(0, len(body) - 65536)
+    return body.rfind(b"</html", start) < 0 and body.rfind(b"</HTML", start) < 0
 
 
 def _check_template(page: ArticlePage) -> None:
