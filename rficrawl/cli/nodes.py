@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
@@ -43,6 +44,7 @@ def nodes_command(args: argparse.Namespace) -> int:
             jobs = client.list_jobs(schedule.project)
             entry["running"] = jobs.get("running", [])
             entry["pending"] = jobs.get("pending", [])
+            entry["last_finished"] = last_finished(jobs.get("finished", []))
             entry["state"] = "ok"
         except NodeError as exc:
             entry["state"] = exc.kind
@@ -53,6 +55,16 @@ def nodes_command(args: argparse.Namespace) -> int:
     else:
         print_tables(report, schedule.project)
     return 0 if all(entry["state"] == "ok" for entry in report) else 1
+
+
+def last_finished(finished: list[dict]) -> dict[str, dict]:
+    """The latest finished run of each schedule job, keyed by job name (scrapyd lists newest first)."""
+    latest: dict[str, dict] = {}
+    for run in finished:
+        name = job_name_of(run["id"])
+        if name is not None and name not in latest:
+            latest[name] = run
+    return latest
 
 
 def print_tables(report: list[dict], project: str) -> None:
@@ -74,6 +86,7 @@ def print_tables(report: list[dict], project: str) -> None:
             str(status.get("finished", "-")),
         )
     console.print(nodes)
+    print_last_runs(console, report)
     if not any(entry.get("running") or entry.get("pending") for entry in report):
         console.print(f"no running or pending jobs of project {project}")
         return
@@ -92,3 +105,31 @@ def print_tables(report: list[dict], project: str) -> None:
                     job.get("start_time", "-"),
                 )
     console.print(jobs)
+
+
+def print_last_runs(console: Console, report: list[dict]) -> None:
+    runs = Table(title="last finished run of each scheduled job")
+    for column in ("node", "schedule job", "job id", "started", "ended", "took"):
+        runs.add_column(column)
+    for entry in report:
+        for name, run in sorted(entry.get("last_finished", {}).items()):
+            runs.add_row(
+                entry["node"],
+                name,
+                run["id"],
+                run["start_time"],
+                run["end_time"],
+                _took(run["start_time"], run["end_time"]),
+            )
+    if runs.row_count:
+        console.print(runs)
+
+
+def _took(start: str, end: str) -> str:
+    try:
+        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    except ValueError:
+        return "-"
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"

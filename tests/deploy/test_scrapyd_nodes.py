@@ -173,7 +173,7 @@ def test_deploy_targets_come_from_scrapy_cfg(nodes):
 
 
 def test_schedule_fires_on_both_nodes_and_the_crawls_run(
-    nodes, front_mirror, tmp_path, credentials, mongo_db
+    nodes, front_mirror, tmp_path, credentials, mongo_db, capsys
 ):
     config = schedule_file(
         tmp_path / "schedule.toml",
@@ -238,6 +238,16 @@ def test_schedule_fires_on_both_nodes_and_the_crawls_run(
     assert front_mirror.log.count("/cn/") >= 2
     assert front_mirror.log.count("/" + ARTICLE_PATH) >= 1
     stored = list(mongo_db.database["articles"].find({}, {"url": 1}))
+    # `rficrawl nodes` shows each node's last finished run of the job.
+    assert main(["nodes", "--config", str(config), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for entry in report:
+        last = entry["last_finished"]["demo-fronts"]
+        assert last["id"].startswith("demo-fronts.") and last["end_time"] >= last["start_time"]
+    assert main(["nodes", "--config", str(config)]) == 0
+    table = capsys.readouterr().out
+    assert "last finished run of each scheduled job" in table
+    assert table.count("demo-fronts") >= 2
     assert [unquote(doc["url"]) for doc in stored] == [f"https://www.rfi.fr/{ARTICLE_PATH}"], stored
 
 
