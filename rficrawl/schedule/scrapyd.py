@@ -92,6 +92,8 @@ class ScrapydNode:
             ) from None
         if payload.get("status") != "ok":
             message = payload.get("message", response.text.strip())
+            if re.fullmatch(r"project '.*' not found", message):
+                message += f"; deploy it first: scrapyd-deploy {self.node.name}"
             raise NodeError(self.node, "error", f"{endpoint} failed: {message}")
         return payload
 

@@ -401,3 +401,26 @@ def test_job_history_survives_a_restart(nodes, front_mirror):
     after = {entry["id"] for entry in node.jobs()["finished"]}
     assert "history-check" in after and before <= after
     assert (node.workdir / "dbs" / "jobs.db").exists()
+
+
+def test_a_node_without_the_project_says_how_to_deploy(
+    scrapyd_factory, front_mirror, tmp_path, credentials, capsys
+):
+    bare = scrapyd_factory("bare")
+    config = schedule_file(
+        tmp_path / "schedule.toml",
+        {"bare": bare.url},
+        {
+            "quick": {
+                "spider": "fronts",
+                "cron": "0 4 * * *",
+                "nodes": ["bare"],
+                "settings": crawl_settings(front_mirror),
+            }
+        },
+    )
+    assert main(["schedule", "once", "quick", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "job quick on node bare: failed" in out
+    assert "project 'rficrawl' not found; deploy it first: scrapyd-deploy bare" in out
+    assert bare.api("daemonstatus.json").json()["pending"] == 0
