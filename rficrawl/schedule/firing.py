@@ -9,6 +9,7 @@ job's, on purpose: the scheduler only answers for what it started.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -104,5 +105,9 @@ def fire(
 def fire_on_nodes(
     schedule: Schedule, job: Job, nodes: tuple[str, ...] | None = None
 ) -> list[Decision]:
-    """Fire ``job`` on each of its nodes (or the given ones); one node's failure spares the rest."""
-    return [fire(schedule, job, node) for node in (nodes or job.nodes)]
+    """Fire ``job`` on each of its nodes (or the given ones) at once, so a node that does not
+    answer delays none of the others; decisions come back in the order of the nodes."""
+    names = nodes or job.nodes
+    now = datetime.now(UTC)
+    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="fire") as pool:
+        return list(pool.map(lambda node: fire(schedule, job, node, now), names))
