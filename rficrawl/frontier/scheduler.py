@@ -116,6 +116,13 @@ class FrontierScheduler(BaseScheduler):
 
     def open(self, spider: Spider) -> Deferred[None]:
         self.spider = spider
+        engine = self.crawler.engine
+        if not (isinstance(getattr(engine.downloader, "active", None), set)
+                and hasattr(engine.scraper, "slot")):
+            raise RuntimeError(
+                "this Scrapy version does not expose downloader.active / scraper.slot, which "
+                "the shared frontier reads to know when a request is handled; pin Scrapy 2.19"
+            )
         self.queue = LeasedQueue(
             self.server,
             spider,
