@@ -145,6 +145,7 @@ class FrontierScheduler(BaseScheduler):
         while True:
             try:
                 self.role, run = self.link.call(self.queue.open, self.df.run_key, run_id)
+                queued = self.link.call(len, self.queue)
                 break
             except RedisUnavailable:
                 await asyncio.sleep(0.5)
@@ -155,7 +156,7 @@ class FrontierScheduler(BaseScheduler):
             verb,
             run,
             self.link.url,
-            self.link.call(len, self.queue),
+            queued,
         )
         self.stats.set_value(f"{STATS}/role", self.role)
         self.stats.set_value(f"{STATS}/run", run)

@@ -4,6 +4,7 @@ filter, outages that produce new requests, and the single-machine default withou
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -141,3 +142,44 @@ def test_without_redis_url_a_crawl_uses_scrapys_own_scheduler(
     assert stats["scheduler/enqueued/memory"] > len(articles)
     assert set(articles_fetched(server)) == articles
     assert "FrontierSeedMiddleware" not in worker.log().split("Enabled spider middlewares")[1][:800]
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it(
+    probe_site, mirror_server_factory, redis_server, workers, tmp_path
+):
+    root, articles = probe_site
+    server = mirror_server_factory(root)
+    redis_server.stop()
+    worker = Worker.start("w", "probe", tmp_path, {**PROBE, **frontier_settings(server, redis_server)})
+    workers.append(worker)
+    wait_until(lambda: "unreachable" in worker.log(), 60, "the worker to find Redis down", workers)
+    time.sleep(1)
+    assert worker.proc.poll() is None  # waiting, not crashed
+    assert server.log.paths() == []
+    redis_server.start()
+    worker.wait()
+    worker.assert_finished()
+    assert set(articles_fetched(server)) == articles
+
+
+def test_a_stopped_run_is_resumed_by_the_next_worker(
+    probe_site, mirror_server_factory, redis_server, workers, tmp_path
+):
+    root, articles = probe_site
+    server = mirror_server_factory(root, delay=0.2)
+    settings = {**PROBE, **frontier_settings(server, redis_server, CONCURRENT_REQUESTS=2)}
+    first = Worker.start("first", "probe", tmp_path, settings)
+    workers.append(first)
+    wait_until(lambda: len(articles_fetched(server)) >= 10, 60, "ten articles", workers)
+    first.proc.send_signal(signal.SIGINT)  # Ctrl-C: a graceful stop
+    first.wait()
+    assert first.stats()["finish_reason"] == "shutdown"
+    assert "unhandled requests returned to the queue" in first.log()
+    assert redis_server.client().zcard("rficrawl:probe:queue") > 0
+
+    second = run("second", tmp_path, settings)
+    assert second.stats()["rficrawl/frontier/role"] == "resume"
+    assert set(articles_fetched(server)) == articles
+    assert max(Counter(server.log.paths()).values()) == 1  # the resumed run fetched nothing twice
+    titles = [item["title"] for item in first.items() + second.items()]
+    assert sorted(titles) == sorted(Path(path).stem for path in articles)
