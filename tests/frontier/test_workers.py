@@ -194,3 +194,36 @@ def test_redis_restarted_mid_crawl_loses_no_request(
     assert set(fetched) == expected_paths(site)
     scraped = set().union(*({item["url"] for item in w.items()} for w in workers))
     assert scraped == site.fronts_articles(["cn"])
+
+
+def test_killed_worker_leaves_no_article_missing_in_mongodb(
+    site, mirror_server_factory, redis_server, mongo_db, workers, tmp_path
+):
+    server = mirror_server_factory(site.root, delay=0.5)
+    # STORE_BATCH_SIZE=1: the storage pipeline has written an article when process_item returns,
+    # so a request is acknowledged only once its article is in MongoDB (docs/frontier.md).
+    settings = frontier_settings(
+        server, redis_server, CONCURRENT_REQUESTS=2, MONGO_URI=mongo_db.uri,
+        MONGO_DATABASE=mongo_db.db, STORE_BATCH_SIZE=1,
+    )
+    victim = Worker.start("victim", "fronts", tmp_path, settings, ARGS)
+    workers.append(victim)
+    client = redis_server.client()
+    wait_until(
+        lambda: len(article_requests(server)) >= 6
+        and any(is_article(url, server) for url in inflight_of(client, victim).values()),
+        120,
+        "the victim to store articles and hold more",
+        workers,
+    )
+    survivor = Worker.start("survivor", "fronts", tmp_path, settings, ARGS)
+    workers.append(survivor)
+    wait_until(lambda: "joins run" in survivor.log(), 90, "the survivor to join", workers)
+    victim.kill()
+    assert inflight_of(client, victim)
+    survivor.wait()
+    survivor.assert_finished()
+
+    stored = {doc["url"] for doc in mongo_db.database["articles"].find({}, {"url": 1})}
+    assert stored == site.fronts_articles(["cn"])
+    assert survivor.stats()["rficrawl/frontier/requeued_from_dead_workers"] >= 1
