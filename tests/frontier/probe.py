@@ -16,6 +16,9 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+# Written at the top of every generated page.
+SYNTHETIC = "<!-- Synthetic link page of tests/frontier/probe.py, not modelled on RFI markup. -->"
+
 
 def build_probe_site(root: Path, fronts: int = 2, lists: int = 3, articles: int = 10) -> set[str]:
     """Write the site under ``root``; returns the paths of every article."""
@@ -26,7 +29,7 @@ def build_probe_site(root: Path, fronts: int = 2, lists: int = 3, articles: int 
         list_links = "".join(
             f'<a class="list" href="/probe/list-{f}-{n}.html">list {n}</a>\n' for n in range(lists)
         )
-        (site / f"front-{f}.html").write_text(f"<html><body>{list_links}</body></html>")
+        (site / f"front-{f}.html").write_text(f"{SYNTHETIC}<html><body>{list_links}</body></html>")
         for n in range(lists):
             links = []
             for a in range(articles):
@@ -34,12 +37,12 @@ def build_probe_site(root: Path, fronts: int = 2, lists: int = 3, articles: int 
                 article_paths.add(path)
                 links.append(f'<a class="article" href="{path}">article {a}</a>')
                 (root / path.lstrip("/")).write_text(
-                    f"<html><head><title>{f}-{n}-{a}</title></head><body>"
+                    f"{SYNTHETIC}<html><head><title>{f}-{n}-{a}</title></head><body>"
                     f'<a class="article" href="/probe/a/{f}-{n}-{(a + 1) % articles}.html">next</a>'
                     "</body></html>"
                 )
             (site / f"list-{f}-{n}.html").write_text(
-                "<html><body>" + "\n".join(links) + "</body></html>"
+                SYNTHETIC + "<html><body>" + "\n".join(links) + "</body></html>"
             )
     return article_paths
 
