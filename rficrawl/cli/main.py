@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "rficrawl.cli.store",
     "rficrawl.cli.schedule",
     "rficrawl.cli.nodes",
+    "rficrawl.cli.frontier",
 ]
 
 
