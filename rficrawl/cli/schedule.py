@@ -105,9 +105,11 @@ def once_command(args: argparse.Namespace) -> int:
             raise CommandError(
                 f"{schedule.path}: no node named {node!r} (nodes: {', '.join(schedule.nodes)})"
             )
+    # The decisions are printed here; the log records of firing would repeat them on stderr.
+    logging.getLogger("rficrawl.schedule").addHandler(logging.NullHandler())
     decisions = fire_on_nodes(schedule, job, tuple(args.node) if args.node else None)
     for decision in decisions:
-        print(decision.message() + (f" jobid={decision.jobid}" if decision.jobid else ""))
+        print(decision.message())
     return 0 if all(d.outcome in (FIRED, SKIPPED) for d in decisions) else 1
 
 

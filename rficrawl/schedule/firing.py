@@ -41,7 +41,8 @@ class Decision:
             UNREACHABLE: "skipped: node unreachable",
             FAILED: "failed",
         }[self.outcome]
-        return f"job {self.job} on node {self.node}: {head} ({self.detail})"
+        text = f"job {self.job} on node {self.node}: {head} ({self.detail})"
+        return f"{text} jobid={self.jobid}" if self.jobid else text
 
 
 def job_id(job_name: str, when: datetime | None = None) -> str:
@@ -94,11 +95,9 @@ def fire(
             decision = Decision(job.name, node_name, FIRED, f"spider {job.spider}", jobid)
     except NodeError as exc:
         outcome = UNREACHABLE if exc.kind == "unreachable" else FAILED
-        decision = Decision(job.name, node_name, outcome, exc.detail)
+        decision = Decision(job.name, node_name, outcome, exc.detail.removeprefix("unreachable: "))
     level = logging.INFO if decision.outcome in (FIRED, SKIPPED) else logging.WARNING
-    logger.log(
-        level, "%s", decision.message() + (f" jobid={decision.jobid}" if decision.jobid else "")
-    )
+    logger.log(level, "%s", decision.message())
     return decision
 
 
