@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "nodes",
         help="show each scrapyd node's status, running and pending crawls",
         description="Ask every node of the schedule file for its status (daemonstatus.json) and "
-        "jobs (listjobs.json). Exit code 1 when a node is unreachable or refuses the credentials.",
+        "jobs (listjobs.json): running and pending crawls, and the last finished run of each "
+        "scheduled job. Exit code 1 when a node is unreachable, refuses the credentials or "
+        "answers with an error (e.g. the project is not deployed there).",
     )
     add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
