@@ -3,18 +3,18 @@
 It is plain synchronous pymongo, run off the reactor by the pipeline (in a worker thread), and
 called directly by ``rficrawl store replay`` and the bench, so all three store exactly alike.
 
-Per batch: one ``find`` reads what is stored (by ``_id`` or ``url``), then unordered
-``bulk_write``s apply it:
+Per batch, insert first: one unordered bulk of ``InsertOne`` stores every article not yet seen
+(with ``first_seen_at``, ``revision`` 1) at the cost of a plain ``insert_many``. Only those
+refused as duplicates (on ``_id`` or the unique ``url``) are read back, and then:
 
-- first seen: ``InsertOne`` with ``first_seen_at``, ``revision`` 1;
 - same ``content_hash``: only ``last_seen_at`` moves (if older than ``seen_resolution``);
 - different hash: the stored version is copied into ``revisions`` (``_id`` ``<article>@<n>``, so
   copying it twice is a no-op) with the names of the fields that changed, then the article is
   replaced on the condition that it still has the hash we read, and its ``revision`` grows.
 
-Concurrency: two workers that both see an article as new both insert it; the loser gets a
-duplicate-key error (on ``_id`` or the unique ``url``) and its document goes round again as an
-existing article. A conditional replace that matched nothing (someone changed the article since
+Concurrency: two workers that both insert the same new article cannot make two documents (the
+unique ``_id`` and ``url``); the loser's duplicate-key error sends it down the existing-article
+path, where it counts as unchanged or becomes a revision. A conditional replace that matched nothing (someone changed the article since
 we read it) also goes round again. So concurrent writers never make two documents and never lose
 a version. The whole is idempotent: replaying a batch after a crash leaves the same state.
 """
@@ -32,6 +32,7 @@ from pymongo.errors import BulkWriteError
 
 from rficrawl.store.connection import ARTICLES, REVISIONS
 from rficrawl.store.documents import changed_fields, content_of
+from rficrawl.store.server import describe_server
 
 DUPLICATE_KEY = 11000
 MAX_ROUNDS = 8
@@ -59,8 +60,9 @@ class WriteResult:
 class ArticleWriter:
     """Writes article documents (from ``documents.to_document``) into a database."""
 
-    def __init__(self, db: Database, seen_resolution: float = 0.0):
+    def __init__(self, db: Database, seen_resolution: float = 0.0, point_reads: bool | None = None):
         self.articles = db[ARTICLES]
+        self.point_reads = point_reads  # None: decided by the server on first use
         self.revisions = db[REVISIONS]
         self.seen_resolution = dt.timedelta(seconds=seen_resolution)
 
@@ -91,24 +93,36 @@ class ArticleWriter:
         self, docs: list[dict[str, Any]], now: dt.datetime, result: WriteResult
     ) -> list[dict[str, Any]]:
         """Write documents with distinct ids and URLs; return those that must go round again."""
-        inserts: list[dict] = []
+        fresh = [{**doc, "first_seen_at": now, "last_seen_at": now, "revision": 1} for doc in docs]
+        _, errors = _bulk_write(self.articles, [InsertOne(doc) for doc in fresh])
+        existing = []
+        for error in errors:
+            doc = docs[error["index"]]
+            if error["code"] == DUPLICATE_KEY:
+                existing.append(doc)  # stored already (by us earlier, or by another writer)
+            else:
+                result.failed.append((doc, f"server_error_{error['code']}"))
+        result.new += len(docs) - len(errors)
+        if not existing:
+            return []
+
+        retry: list[dict] = []
         touched: list[dict] = []
         changed: list[tuple[dict, dict]] = []
-        for doc, stored in self._stored(docs):
+        for doc, stored in self._stored(existing):
             if stored is None:
-                inserts.append(doc)
+                retry.append(doc)  # removed since the insert failed: insert it again
             elif stored.get("content_hash") == doc["content_hash"]:
                 touched.append(stored)
             elif _older(doc, stored):
                 result.stale += 1
             else:
                 changed.append((doc, stored))
+        result.unchanged += len(touched)
 
-        replacing, retry = self._save_revisions(changed, now)
-        ops = [
-            InsertOne({**doc, "first_seen_at": now, "last_seen_at": now, "revision": 1})
-            for doc in inserts
-        ]
+        replacing, conflicts = self._save_revisions(changed, now)
+        retry += conflicts
+        ops: list = []
         stale_seen = [stored["_id"] for stored in touched if self._seen_long_ago(stored, now)]
         if stale_seen:
             # $currentDate rather than $set: some wire servers (nx-27017) store a $set date as text.
@@ -118,41 +132,37 @@ class ArticleWriter:
             ReplaceOne({"_id": new["_id"], "content_hash": old_hash}, new)
             for new, old_hash in replacing
         ]
-        op_docs = inserts + [{}] * bool(stale_seen) + [new for new, _ in replacing]
+        op_docs = ([{}] if stale_seen else []) + [new for new, _ in replacing]
         matched, errors = self._bulk(ops)
-        lost = 0
         for error in errors:
-            doc = op_docs[error["index"]]
-            if error["code"] == DUPLICATE_KEY and error["index"] < len(inserts):
-                retry.append(doc)  # another writer inserted it first: now it is an existing one
-            else:
-                result.failed.append((doc, f"server_error_{error['code']}"))
-            if error["index"] < len(inserts):
-                lost += 1
-        result.new += len(inserts) - lost
-        result.unchanged += len(touched)
+            result.failed.append((op_docs[error["index"]], f"server_error_{error['code']}"))
         if matched >= len(stale_seen) + len(replacing):
             result.updated += len(replacing)
         else:
-            conflicts = self._conflicts([new for new, _ in replacing])
-            result.updated += len(replacing) - len(conflicts)
-            retry += conflicts
+            lost = self._conflicts([new for new, _ in replacing])
+            result.updated += len(replacing) - len(lost)
+            retry += lost
         return retry
+
+    def _by_ids(self, ids: list[Any], projection: dict | None = None) -> dict[Any, dict]:
+        """Stored documents by ``_id``: one ``$in`` query, or one query per id where ``$in``
+        scans the collection (FerretDB 1.x only uses its ``_id`` index for equality)."""
+        if self.point_reads is None:
+            info = self.articles.database.client.admin.command("buildInfo")
+            self.point_reads = describe_server(info).startswith("FerretDB")
+        if self.point_reads:
+            found = (self.articles.find_one({"_id": _id}, projection) for _id in ids)
+            return {doc["_id"]: doc for doc in found if doc is not None}
+        return {doc["_id"]: doc for doc in self.articles.find({"_id": {"$in": ids}}, projection)}
 
     def _stored(self, docs: list[dict]) -> list[tuple[dict, dict | None]]:
         """Each document with the stored version it updates (found by ``_id``, else by URL)."""
-        query = {
-            "$or": [
-                {"_id": {"$in": [d["_id"] for d in docs]}},
-                {"url": {"$in": [d["url"] for d in docs]}},
-            ]
-        }
-        by_id: dict[Any, dict] = {}
-        by_url: dict[str, dict] = {}
         projection = {"content_hash": 1, "url": 1, "fetched_at": 1, "last_seen_at": 1}
-        for stored in self.articles.find(query, projection):
-            by_id[stored["_id"]] = stored
-            by_url[stored["url"]] = stored
+        by_id = self._by_ids([d["_id"] for d in docs], projection)
+        others = [d["url"] for d in docs if d["_id"] not in by_id]
+        by_url = {}
+        if others:
+            by_url = {s["url"]: s for s in self.articles.find({"url": {"$in": others}}, projection)}
         pairs = []
         for doc in docs:
             stored = by_id.get(doc["_id"]) or by_url.get(doc["url"])
@@ -174,7 +184,7 @@ class ArticleWriter:
         if not changed:
             return [], []
         ids = [doc["_id"] for doc, _ in changed]
-        full = {d["_id"]: d for d in self.articles.find({"_id": {"$in": ids}})}
+        full = self._by_ids(ids)
         revisions = []
         replacing = []
         retry = []
@@ -224,8 +234,7 @@ class ArticleWriter:
         """Replacements that did not land because another writer changed the article first."""
         ids = [doc["_id"] for doc in replaced]
         hashes = {
-            d["_id"]: d.get("content_hash")
-            for d in self.articles.find({"_id": {"$in": ids}}, {"content_hash": 1})
+            k: d.get("content_hash") for k, d in self._by_ids(ids, {"content_hash": 1}).items()
         }
         return [doc for doc in replaced if hashes.get(doc["_id"]) != doc["content_hash"]]
 
