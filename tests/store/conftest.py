@@ -13,6 +13,7 @@ import pytest
 from rficrawl.items import ArticleItem
 from rficrawl.store.connection import connect
 from rficrawl.store.server import free_port
+from rficrawl.urls import encode_url
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def make_item(n: int = 1, edition: str = "cn", **overrides) -> ArticleItem:
     lead = overrides.pop("lead", f"台湾行政院通过特别预算 {n}")
     body = overrides.pop("body_text", f"第一段 {n}\n\n第二段：防空系统。")
     fields = {
-        "url": f"https://www.rfi.fr/{edition}/政治/20251130-文章-{n}",
+        "url": encode_url(f"https://www.rfi.fr/{edition}/政治/20251130-文章-{n}"),
         "content_id": f"WBMZ{146000 + n}-RFI-{edition.upper()}-20251130",
         "edition": edition,
         "language": "zh-Hans",
