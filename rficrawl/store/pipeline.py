@@ -58,6 +58,7 @@ class StoragePipeline:
         self.buffer: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
+        self.in_flight: asyncio.Future | None = None
         self.ready = False
         self.gave_up = False
 
@@ -102,14 +103,26 @@ class StoragePipeline:
             raise DropItem(f"article not stored, {exc} (url {url})") from None
         self.buffer.append(to_document(item))
         if len(self.buffer) >= self.batch_size:
-            await self.flush()
+            # One batch in flight while the next fills: the loop validates and converts while the
+            # worker thread waits on the server. Waiting for the previous batch is the backpressure
+            # that bounds memory when the server is slow or away.
+            if self.in_flight is not None:
+                await self.in_flight
+            batch, self.buffer = self.buffer, []
+            self.in_flight = asyncio.ensure_future(self._write(batch))
         return item
 
     async def flush(self) -> None:
-        """Hand the buffered documents to the worker thread and account for what it did."""
-        if not self.buffer:
-            return
-        batch, self.buffer = self.buffer, []
+        """Write everything buffered, after the batch in flight."""
+        if self.in_flight is not None:
+            await self.in_flight
+            self.in_flight = None
+        if self.buffer:
+            batch, self.buffer = self.buffer, []
+            await self._write(batch)
+
+    async def _write(self, batch: list[dict[str, Any]]) -> None:
+        """Hand a batch to the worker thread and account for what it did."""
         result, spilled = await self._in_thread(self._store, batch, dict(self.dropped))
         stats = self.crawler.stats
         for name in ("new", "updated", "unchanged", "stale"):
