@@ -8,10 +8,11 @@ paginated section lists of 50 cards a page: ``/cn/中国/`` holds the first 2,00
 1. ``scrapy crawl fronts`` on the 2,000-article list, politeness off (no robots.txt, delays,
    AutoThrottle), no store, and prints pages per second and the peak RSS of the crawl process;
 2. the same on the 10,000-article list, for memory as the mirror grows (target: flat);
-3. ``scrapy bench`` (Scrapy's own benchmark, outside the project so no project setting applies)
-   and prints its pages/min and pages/s, and our ratio to it (target: at least 60%).
+3. ``scrapy bench`` (Scrapy's own benchmark, outside the project so no project setting applies),
+   right before and right after the first crawl, and prints its pages/min and pages/s and our
+   ratio to their mean (target: at least 60%).
 
-Usage: .venv/bin/python bench/crawl.py [--small N] [--large N] [--skip-large]
+Usage: .venv/bin/python bench/crawl.py [--small N] [--large N] [--skip-large] [--no-browser]
 """
 
 from __future__ import annotations
@@ -148,8 +149,12 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     extra = {"PLAYWRIGHT_ENABLED": 0} if args.no_browser else {}
     print("settings: the project's, politeness off" + (", PLAYWRIGHT_ENABLED=0" if extra else ""))
+    # The machine may be shared: scrapy bench runs right before and right after our first crawl,
+    # and the ratio is taken against their mean.
+    bench_before = run_scrapy_bench()
     with MirrorServer(root) as server:
         small = run_fronts(server, SMALL_SECTION, args.small, workdir, extra)
+        bench_after = run_scrapy_bench()
         print(f"fronts, {args.small} articles: {small['pages']} pages in {small['seconds']:.1f} s = "
               f"{small['pages_per_s']:.1f} pages/s; peak RSS {small['peak_rss_mib']:.0f} MiB")
         if not args.skip_large:
@@ -158,10 +163,10 @@ def main() -> None:
                   f"{large['pages_per_s']:.1f} pages/s; peak RSS {large['peak_rss_mib']:.0f} MiB")
             print(f"memory {args.small} -> {args.large} articles: "
                   f"{large['peak_rss_mib'] / small['peak_rss_mib']:.2f}x (target: flat, ~1.0x)")
-    bench = run_scrapy_bench()
-    print(f"scrapy bench: {bench * 60:.0f} pages/min = {bench:.1f} pages/s")
+    bench = (bench_before + bench_after) / 2
+    print(f"scrapy bench: {bench_before * 60:.0f} and {bench_after * 60:.0f} pages/min "
+          f"(before, after) = {bench:.1f} pages/s on average")
     print(f"fronts / scrapy bench: {small['pages_per_s'] / bench:.0%} (target: >= 60%)")
-
 
 if __name__ == "__main__":
     main()

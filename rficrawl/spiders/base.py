@@ -26,7 +26,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from rficrawl import urls
@@ -127,8 +127,12 @@ class RfiSpider(scrapy.Spider):
             self._waiting.append(request)
 
     def _article_done(self, scraped: bool) -> Iterator[Request]:
-        """One article request finished; admit waiting candidates into any place it freed."""
-        self._in_flight -= 1
+        """One article request finished; admit waiting candidates into any place it freed.
+
+        With a shared Redis frontier another worker may fetch what this one scheduled, so the
+        count never goes below zero (max_articles then holds per worker, not across workers).
+        """
+        self._in_flight = max(0, self._in_flight - 1)
         if scraped:
             self._scraped += 1
         if self.max_articles is not None and self._scraped >= self.max_articles:
@@ -149,12 +153,14 @@ class RfiSpider(scrapy.Spider):
     def _request_dropped(self, request: Request, spider: scrapy.Spider) -> None:
         # The duplicate filter (e.g. on a JOBDIR resume) dropped an article we had counted.
         if spider is self and request.callback == self.parse_article:
-            self._in_flight -= 1
+            self._in_flight = max(0, self._in_flight - 1)
 
     # --- Articles ----------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         try:
+            if not isinstance(response, TextResponse):
+                raise NotAnArticle("not-html", f"{response.url} is not a text page")
             item = extract_article(response, base_url=self.base_url)
         except NotAnArticle as exc:
             self.crawler.stats.inc_value(f"rficrawl/dropped/{exc.reason}")
