@@ -16,11 +16,12 @@ from rficrawl.cli.main import CommandError
 from rficrawl.schedule.config import (
     DEFAULT_SCHEDULE_PATH,
     SCHEDULE_ENV,
+    Job,
     Schedule,
     ScheduleError,
     load_schedule,
 )
-from rficrawl.schedule.firing import FIRED, SKIPPED, fire_on_nodes
+from rficrawl.schedule.firing import FIRED, SKIPPED, cancel_runs, fire_on_nodes
 from rficrawl.schedule.runner import next_fire_times, run_forever
 
 
@@ -75,6 +76,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_config_option(once)
     once.set_defaults(func=once_command)
 
+    cancel = actions.add_parser(
+        "cancel",
+        help="cancel a job's pending and running runs (running crawls close cleanly)",
+        description="Cancel the pending and running runs the scheduler started for a job, on its "
+        "nodes. Running crawls get SIGTERM and close cleanly once their requests in flight are "
+        "answered (--force: at once). Exit code 1 when a node could not be asked.",
+    )
+    cancel.add_argument("job", help="job name (a [jobs.NAME] table of the schedule file)")
+    cancel.add_argument(
+        "--node", action="append", metavar="NAME", help="only this node (repeatable)"
+    )
+    cancel.add_argument(
+        "--force",
+        action="store_true",
+        help="stop running crawls now (a second SIGTERM), without waiting for requests in flight",
+    )
+    add_config_option(cancel)
+    cancel.set_defaults(func=cancel_command)
+
     listing = actions.add_parser(
         "list", help="validate the schedule file and show each job's next fire time"
     )
@@ -94,7 +114,8 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def once_command(args: argparse.Namespace) -> int:
+def job_and_nodes(args: argparse.Namespace) -> tuple[Schedule, Job, tuple[str, ...] | None]:
+    """The schedule, the job named on the command line and the --node choices, checked."""
     schedule = load(args)
     try:
         job = schedule.job(args.job)
@@ -105,12 +126,25 @@ def once_command(args: argparse.Namespace) -> int:
             raise CommandError(
                 f"{schedule.path}: no node named {node!r} (nodes: {', '.join(schedule.nodes)})"
             )
+    return schedule, job, tuple(args.node) if args.node else None
+
+
+def once_command(args: argparse.Namespace) -> int:
+    schedule, job, nodes = job_and_nodes(args)
     # The decisions are printed here; the log records of firing would repeat them on stderr.
     logging.getLogger("rficrawl.schedule").addHandler(logging.NullHandler())
-    decisions = fire_on_nodes(schedule, job, tuple(args.node) if args.node else None)
+    decisions = fire_on_nodes(schedule, job, nodes)
     for decision in decisions:
         print(decision.message())
     return 0 if all(d.outcome in (FIRED, SKIPPED) for d in decisions) else 1
+
+
+def cancel_command(args: argparse.Namespace) -> int:
+    schedule, job, nodes = job_and_nodes(args)
+    results = cancel_runs(schedule, job, nodes, force=args.force)
+    for _, line in results:
+        print(line)
+    return 0 if all(answered for answered, _ in results) else 1
 
 
 def list_command(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ job's, on purpose: the scheduler only answers for what it started.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,9 @@ from rficrawl.schedule.config import Job, Schedule
 from rficrawl.schedule.scrapyd import NodeError, ScrapydNode
 
 logger = logging.getLogger("rficrawl.schedule")
+
+# Between the two SIGTERMs of a forced cancel, so Scrapy sees two signals.
+FORCE_PAUSE_SECONDS = 1.0
 
 FIRED = "fired"
 SKIPPED = "skipped"
@@ -110,3 +114,32 @@ def fire_on_nodes(
     now = datetime.now(UTC)
     with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="fire") as pool:
         return list(pool.map(lambda node: fire(schedule, job, node, now), names))
+
+
+def cancel_runs(
+    schedule: Schedule, job: Job, nodes: tuple[str, ...] | None = None, force: bool = False
+) -> list[tuple[bool, str]]:
+    """Cancel the job's pending and running runs on its nodes (or the given ones).
+
+    Running crawls get SIGTERM, so Scrapy closes them cleanly (finish reason "shutdown") once the
+    requests in flight are answered. ``force`` sends a second SIGTERM, which Scrapy takes as "stop
+    now": for a crawl stuck on requests that never end. Returns (node answered, what happened) per
+    node and cancelled run; raises nothing for a node.
+    """
+    results = []
+    for node_name in nodes or job.nodes:
+        where = f"job {job.name} on node {node_name}"
+        client = ScrapydNode(schedule.nodes[node_name])
+        try:
+            runs = active_runs(client.list_jobs(schedule.project), job.name)
+            for state, jobid in runs:
+                client.cancel(schedule.project, jobid)
+                if force and state == "running":
+                    time.sleep(FORCE_PAUSE_SECONDS)  # two signals at once would count as one
+                    client.cancel(schedule.project, jobid)
+                results.append((True, f"{where}: cancelled {jobid} ({state})"))
+            if not runs:
+                results.append((True, f"{where}: nothing pending or running"))
+        except NodeError as exc:
+            results.append((False, f"{where}: failed ({exc.detail})"))
+    return results

@@ -45,6 +45,11 @@ class ScrapydNode:
     def list_spiders(self, project: str) -> list[str]:
         return self._call("GET", "listspiders.json", params={"project": project})["spiders"]
 
+    def cancel(self, project: str, jobid: str, signal: str = "TERM") -> str | None:
+        """Cancel a pending or running job (cancel.json); returns its previous state."""
+        data = {"project": project, "job": jobid, "signal": signal}
+        return self._call("POST", "cancel.json", data=data)["prevstate"]
+
     def schedule(
         self,
         project: str,

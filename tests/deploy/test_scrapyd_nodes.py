@@ -336,6 +336,19 @@ def test_running_job_is_not_started_twice(nodes, tmp_path, tmp_path_factory, cre
         assert [entry["state"] for entry in report] == ["ok", "ok"]
         assert all(len(entry["running"]) >= 1 for entry in report)
         assert all(entry["status"]["running"] >= 1 for entry in report)
+
+        # `schedule cancel --force` stops the hung runs at once (a plain cancel would wait for the
+        # 90 s responses in flight).
+        assert main(["schedule", "cancel", "slow-fronts", "--force", "--config", str(config)]) == 0
+        out = capsys.readouterr().out
+        assert out.count("cancelled slow-fronts.") == 2 and "(running)" in out, out
+        for node in nodes.values():
+            node.wait_for(
+                lambda jobs: [s for s, _ in runs_of(jobs, "slow-fronts")] == ["finished"],
+                timeout=60,
+            )
+        assert main(["schedule", "cancel", "slow-fronts", "--config", str(config)]) == 0
+        assert capsys.readouterr().out.count("nothing pending or running") == 2
     finally:
         for node in nodes.values():
             node.cancel_all()
