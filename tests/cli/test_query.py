@@ -225,3 +225,13 @@ def test_unreachable_server_is_one_line(tmp_path):
         assert "cannot reach MongoDB" in out.stderr
         assert "Traceback" not in out.stderr
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_store_init_creates_indexes(mongo_db):
+    out = rficrawl("store", "init", "--mongo-uri", mongo_db.uri, "--db", mongo_db.db)
+    assert out.returncode == 0, out.stderr
+    indexes = mongo_db.database.articles.index_information()
+    assert "url_unique" in indexes and "edition_published" in indexes
+    assert (
+        rficrawl("store", "init", "--mongo-uri", mongo_db.uri, "--db", mongo_db.db).returncode == 0
+    )

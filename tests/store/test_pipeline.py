@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
 import pytest
 from scrapy import Spider
@@ -11,8 +12,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from rficrawl import settings as project
+from rficrawl.store.crawls import spider_arguments
 from rficrawl.store.documents import loads_line
 from rficrawl.store.pipeline import StoragePipeline
+from rficrawl.store.server import free_port
 from tests.store.conftest import make_item
 
 
@@ -120,3 +123,27 @@ def test_unreachable_server_spills_every_article(tmp_path, unused_uri):
         microsecond=items[0]["published_at"].microsecond // 1000 * 1000
     )
     assert pipeline.crawler.stats.get_value("rficrawl/store/spilled") == 7
+
+
+def test_password_never_logged_nor_recorded(tmp_path, caplog):
+    port = free_port()
+    uri = f"mongodb://archivist:s3cret-pw@127.0.0.1:{port}/?directConnection=true"
+    pipeline = pipeline_for(
+        {
+            "MONGO_URI": uri,
+            "STORE_GIVE_UP_AFTER": 0.5,
+            "STORE_TIMEOUT": 0.3,
+            "STORE_SPILL_DIR": str(tmp_path / "spill"),
+        }
+    )
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(run_items(pipeline, [make_item(1)]))
+    assert "could not be stored" in caplog.text
+    assert f"mongodb://archivist:***@127.0.0.1:{port}" in caplog.text
+    assert "s3cret-pw" not in caplog.text
+    assert (
+        pipeline.record["store"]["uri"]
+        == f"mongodb://archivist:***@127.0.0.1:{port}/?directConnection=true"
+    )
+    spider = pipeline.crawler._create_spider("x", source=uri)
+    assert "s3cret-pw" not in str(spider_arguments(spider))
