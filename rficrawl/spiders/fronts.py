@@ -1,8 +1,8 @@
 """``scrapy crawl fronts``: the freshest articles, from edition and section fronts and their lists.
 
-Starts at each edition's front (``/cn/``) and its section fronts (from the editions registry, or
-``-a sections=中国,国际``), follows every article card and news-feed item, and pages through
-paginated lists (``{list-url}{N}/``) up to ``-a max_pages`` (default 10). Paging stops early when a
+Starts at each edition's front (``/cn/``) and its section fronts (from the editions registry), or
+at the section fronts and tag lists asked for (``-a sections=中国,国际``, ``-a tags=台海``),
+follows every article card and news-feed item, and pages through paginated lists (``{list-url}{N}/``) up to ``-a max_pages`` (default 10). Paging stops early when a
 whole page is older than ``since``, or (incremental mode: a store is configured and refresh is not
 ``all``) when every article on the page is already known.
 """
@@ -30,6 +30,7 @@ class FrontsSpider(PagingMixin, RfiSpider):
     spider_arguments: ClassVar[dict[str, str]] = {
         "sections": "comma-separated section fronts, e.g. 中国,国际 (default: the edition fronts "
         "and every section in the editions registry)",
+        "tags": "comma-separated tag lists to page through too, e.g. 台海 (/{ed}/{tag-word}/{tag}/)",
         "max_pages": f"pages of each paginated list to read (default {DEFAULT_MAX_PAGES})",
     }
 
@@ -42,14 +43,17 @@ class FrontsSpider(PagingMixin, RfiSpider):
         return parsed
 
     def start_paths(self) -> list[str]:
+        """Edition fronts and all registry sections; or only the sections and tags asked for."""
         wanted = parse_list(self.arguments.extra.get("sections", ""))
+        tags = parse_list(self.arguments.extra.get("tags", ""))
         paths = []
         for edition in self.editions:
-            if wanted:
-                paths += [edition.section_path(s) for s in edition.sections if s in wanted]
-            else:
+            if not (wanted or tags):
                 paths.append(edition.front_path())
-                paths += [edition.section_path(s) for s in edition.sections]
+            paths += [edition.section_path(s) for s in edition.sections
+                      if s in wanted or not (wanted or tags)]
+            if edition.tag_word:
+                paths += [f"/{edition.prefix}/{edition.tag_word}/{tag}/" for tag in tags]
         return paths
 
     async def start(self) -> AsyncIterator[Any]:

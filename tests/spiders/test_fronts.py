@@ -9,7 +9,7 @@ from tests.spiders.conftest import (
     paths_of,
     requested_twice,
 )
-from tests.support.mirror_build import PAGED_SECTION, site_path
+from tests.support.mirror_build import PAGED_SECTION, TAG_FEED, site_path
 
 
 def test_two_editions_at_once_find_every_front_article_once(site, server, tmp_path):
@@ -61,3 +61,13 @@ def test_max_articles_is_exact_and_fetches_no_more(site, server, tmp_path):
     assert result.urls() <= site.fronts_articles(["cn"])
     assert len(article_paths(server)) == 7
     assert result.stats["finish_reason"] == "max_articles"
+
+
+def test_tag_lists_are_paged_through_when_asked_for(site, server, tmp_path):
+    result = crawl("fronts", server, tmp_path, {"editions": "cn", "tags": TAG_FEED[1]})
+    expected = site.fronts_articles(["cn"], tags=[TAG_FEED[1]])
+    assert len(expected) == 5
+    assert result.urls() == expected
+    assert f"/cn/关键词/{TAG_FEED[1]}/2/" in server.log.paths()
+    assert "/cn/" not in server.log.paths()
+    assert requested_twice(server) == {}

@@ -70,6 +70,7 @@ class Mirror:
     articles: dict[str, MirrorArticle] = field(default_factory=dict)
     # Public URL of a front or list -> its pages (page 1 first) -> article URLs on each page.
     lists: dict[str, list[list[str]]] = field(default_factory=dict)
+    tag_lists: dict[str, list[list[str]]] = field(default_factory=dict)  # same, for tag lists
     # Edition -> year -> archive day URLs; day URL -> pages -> article URLs.
     archive_years: dict[str, dict[int, list[str]]] = field(default_factory=dict)
     archive_days: dict[str, list[list[str]]] = field(default_factory=dict)
@@ -82,17 +83,19 @@ class Mirror:
     # --- what each spider must find ----------------------------------------------------------
 
     def fronts_articles(self, editions: list[str], max_pages: int = 10,
-                        sections: list[str] | None = None) -> set[str]:
-        found: set[str] = set()
+                        sections: list[str] | None = None, tags: list[str] | None = None) -> set[str]:
+        """What ``fronts`` finds: fronts and sections by default, or the sections and tags given."""
+        chosen = sections is not None or tags is not None
+        lists = []
         for list_url, pages in self.lists.items():
             parts = [p for p in site_path(list_url).split("/") if p]
-            if parts[0] not in editions:
-                continue
-            if sections is not None and (len(parts) < 2 or parts[1] not in sections):
-                continue
-            for page in pages[:max_pages]:
-                found.update(page)
-        return self._fetchable(found)
+            if parts[0] in editions and (not chosen or parts[1:2] and parts[1] in (sections or [])):
+                lists.append(pages)
+        for list_url, pages in self.tag_lists.items():
+            parts = [p for p in site_path(list_url).split("/") if p]
+            if parts[0] in editions and parts[-1] in (tags or []):
+                lists.append(pages)
+        return self._fetchable({url for pages in lists for page in pages[:max_pages] for url in page})
 
     def archive_articles(self, editions: list[str]) -> set[str]:
         found: set[str] = set()
@@ -495,8 +498,12 @@ def _feeds(b: MirrorBuilder, home, pages, tw_home) -> None:
     b.feed(public_url(f"/cn/{PAGED_SECTION}/rss"), public_url(f"/cn/{PAGED_SECTION}/"), PAGED_SECTION,
            [pages[0][0], section_only])
     edition, tag = TAG_FEED
-    tag_only = [b.article(f"/cn/中国/20251128-标签文章-{n}", _at("2025-11-28", 14 + n)) for n in range(2)]
-    b.feed(public_url(f"/{edition}/关键词/{tag}/rss"), public_url(f"/{edition}/关键词/{tag}/"), tag, tag_only)
+    tag_only = [b.article(f"/cn/中国/20251128-标签文章-{n}", _at("2025-11-28", 14 + n)) for n in range(4)]
+    tag_url = public_url(f"/{edition}/关键词/{tag}/")
+    b.feed(tag_url + "rss", tag_url, tag, tag_only[:2])
+    # The tag's list, two pages long (/cn/关键词/台海/2/), as RFI paginates tag lists.
+    b.front_page(tag_url, edition, tag, [tag_only[:2] + [home[2]], tag_only[2:]], content_type="tag")
+    b.mirror.tag_lists[tag_url] = b.mirror.lists.pop(tag_url)
     tw_only = b.article("/tw/國際/20251129-繁體訂閱-1", _at("2025-11-29", 12))
     b.feed(public_url("/tw/rss"), public_url("/tw/"), "法廣", [tw_home[0], tw_only])
 
