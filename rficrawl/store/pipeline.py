@@ -114,9 +114,11 @@ class StoragePipeline:
 
     async def flush(self) -> None:
         """Write everything buffered, after the batch in flight."""
-        if self.in_flight is not None:
-            await self.in_flight
-            self.in_flight = None
+        while self.in_flight is not None:
+            pending = self.in_flight
+            await pending
+            if self.in_flight is pending:  # else process_item sent another batch meanwhile
+                self.in_flight = None
         if self.buffer:
             batch, self.buffer = self.buffer, []
             await self._write(batch)
