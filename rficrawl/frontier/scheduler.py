@@ -26,6 +26,7 @@ What this adds to scrapy-redis's scheduler (whose queue serialization and client
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import pickle
@@ -135,8 +136,9 @@ class FrontierScheduler(BaseScheduler):
         return deferred_from_coro(self._open())
 
     def _serializer(self) -> object | None:
+        """scrapy-redis's setting: a module with ``loads``/``dumps`` (default: pickle)."""
         path = self.crawler.settings.get("SCHEDULER_SERIALIZER")
-        return load_object(path) if path else None
+        return importlib.import_module(path) if path else None
 
     async def _open(self) -> None:
         """Register with the frontier, waiting (with backoff) while Redis is unreachable."""
