@@ -26,7 +26,8 @@ COMMON_ARGUMENTS = {
     "since": "earliest publication date, YYYY-MM-DD (Paris day) or ISO 8601 date-time",
     "until": "latest publication date, inclusive, same format as since",
     "max_articles": "stop after exactly this many articles (a positive integer)",
-    "refresh": "re-crawl policy for articles already stored: never (default), modified, all",
+    "refresh": "re-crawl policy for articles already stored: never, modified or all "
+    "(default: the setting KNOWN_ARTICLES_REFRESH, else never)",
 }
 
 
@@ -82,7 +83,7 @@ class SpiderArguments:
     editions: list[Edition]
     dates: DateRange = field(default_factory=DateRange)
     max_articles: int | None = None
-    refresh: str = "never"
+    refresh: str | None = None  # None: the setting KNOWN_ARTICLES_REFRESH decides
     extra: dict[str, str] = field(default_factory=dict)  # the spider's own arguments, validated
 
 
@@ -173,8 +174,8 @@ def parse_arguments(
     if dates.since and dates.until and dates.since >= dates.until:
         raise SpiderArgumentError(f"-a since={since!r} is after -a until={until!r}: swap them")
     max_articles = kwargs.get("max_articles")
-    refresh = str(kwargs.get("refresh") or "never").strip()
-    if refresh not in REFRESH_POLICIES:
+    refresh = str(kwargs.get("refresh") or "").strip() or None
+    if refresh is not None and refresh not in REFRESH_POLICIES:
         raise SpiderArgumentError(
             f"-a refresh={refresh!r} is not a re-crawl policy: use one of {', '.join(REFRESH_POLICIES)}"
         )

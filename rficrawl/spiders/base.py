@@ -64,7 +64,8 @@ class RfiSpider(scrapy.Spider):
         self.editions: list[Edition] = arguments.editions
         self.dates: DateRange = arguments.dates
         self.max_articles: int | None = arguments.max_articles
-        self.refresh: str = arguments.refresh  # read by the known-article middleware
+        # The effective re-crawl policy, which the known-article middleware reads from the spider.
+        self.refresh: str = arguments.refresh or self.settings.get("KNOWN_ARTICLES_REFRESH") or "never"
         self.base_url = base_url.rstrip("/")
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         self._seen_articles: set[str] = set()

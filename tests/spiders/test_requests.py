@@ -13,8 +13,8 @@ from rficrawl.spiders.sitemaps import SitemapsSpider
 BASE = "http://127.0.0.1:8123"
 
 
-def _spider(cls, **kwargs):
-    crawler = get_crawler(cls, {"RFI_BASE_URL": BASE})
+def _spider(cls, settings=None, **kwargs):
+    crawler = get_crawler(cls, {"RFI_BASE_URL": BASE, **(settings or {})})
     return cls.from_crawler(crawler, **kwargs)
 
 
@@ -51,3 +51,8 @@ def test_article_requests_carry_kind_and_listing_date_and_come_once():
          None),
     ]
     assert spider.crawler.stats.get_value("rficrawl/discovery/out_of_range") == 1
+
+
+def test_refresh_policy_from_the_argument_else_the_setting():
+    assert _spider(FrontsSpider, {"KNOWN_ARTICLES_REFRESH": "modified"}).refresh == "modified"
+    assert _spider(FrontsSpider, {"KNOWN_ARTICLES_REFRESH": "modified"}, refresh="all").refresh == "all"
