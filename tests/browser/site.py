@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
-from rficrawl.mirror import MirrorRequest, looks_like_browser
+from rficrawl.mirror import MirrorRequest, MirrorServer
 from tests.support.captures import capture_bytes
+from tests.support.mirror import mirror_settings
 
 CAPTURE = "cn-article-2025-11-30.html"
 CAPTURE_PATH = "/cn/政治/20251130-台湾增加400亿美元国防开支-加速部署t-dome防空系统"
@@ -34,6 +35,21 @@ BODY_OPEN = '<div class="t-content__body u-clearfix">'
 
 # Seconds a hanging route holds its request at most (far beyond the navigation timeout in tests).
 HANG_SECONDS = 60
+
+
+def is_the_browser(headers) -> bool:
+    """How the test bed's "site" tells Chromium from plain HTTP clients: by the browser's own
+    User-Agent. (The project's plain User-Agent imitates a browser's, so the mirror's default
+    check, a browser-like User-Agent, would let plain requests through.)"""
+    return "HeadlessChrome/" in headers.get("User-Agent", "")
+
+
+def crawl_settings(server: MirrorServer, *more: dict) -> dict[str, object]:
+    """Settings of a test crawl of ``server``: no store (these tests read the -O feed), then ``more``."""
+    settings = mirror_settings(server, MONGO_URI="")
+    for extra in more:
+        settings.update(extra)
+    return settings
 
 
 def article_path(name: str, section: str = "政治") -> str:
@@ -267,7 +283,7 @@ class Site:
         return self.article(name, embed), feed
 
     def blocked_article(self, name: str) -> str:
-        """An article answered 403 unless the client looks like a browser."""
+        """An article answered 403 unless the client is the browser."""
         path = self.article(name)
         self.browser_only.add(path)
         return path
@@ -278,7 +294,7 @@ class Site:
         page = article_variant(path, f"测试文章 {name}", f"TEST-{name}")
 
         def route(request: MirrorRequest) -> tuple[int, dict[str, str], bytes | str]:
-            if looks_like_browser(request.headers):
+            if is_the_browser(request.headers):
                 return 200, {"Content-Type": "text/html; charset=utf-8"}, page
             return 200, {"Content-Type": "text/html; charset=utf-8"}, CHALLENGE_PAGE
 
@@ -316,4 +332,5 @@ class Site:
         return feed
 
     def server_options(self) -> dict:
-        return {"routes": self.routes, "forbid_unless_browser": sorted(self.browser_only)}
+        return {"routes": self.routes, "forbid_unless_browser": sorted(self.browser_only),
+                "browser_check": is_the_browser}

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from tests.browser.site import crawl_settings
 from tests.support.crawl import run_crawl
-from tests.support.mirror import mirror_settings
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def test_blocked_articles_are_rescued_by_the_browser_and_a_never_rendering_one_i
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(path) for path in wanted)},
-        settings={**mirror_settings(server), **browser_settings},
+        settings=crawl_settings(server, browser_settings),
     )
 
     assert result.returncode == 0, result.log[-3000:]
@@ -77,10 +77,9 @@ def test_escalation_stops_after_failures_in_a_row(
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(path) for path in down)},
-        settings={
-            **mirror_settings(server), **browser_settings,
+        settings=crawl_settings(server, browser_settings, {
             "PLAYWRIGHT_ESCALATE_MAX_FAILURES": 2, "CONCURRENT_REQUESTS": 1,
-        },
+        }),
     )
 
     assert result.returncode == 0, result.log[-3000:]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rficrawl.extract.dates import as_utc
-from tests.browser.site import live_posts
+from tests.browser.site import crawl_settings, live_posts
 from tests.support.crawl import run_crawl
-from tests.support.mirror import mirror_settings
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +26,7 @@ def test_live_blog_posts_loaded_by_xhr_and_load_more_are_all_extracted(
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(p) for p in (live_path, plain_path))},
-        settings={**mirror_settings(server), **browser_settings},
+        settings=crawl_settings(server, browser_settings),
     )
 
     assert result.returncode == 0, result.log[-3000:]
@@ -53,7 +52,7 @@ def crawl_articles(server, tmp_path, paths, settings, name="crawl"):
     return run_crawl(
         "article", tmp_path / name,
         args={"urls": ",".join(server.url(p) for p in paths)},
-        settings={**mirror_settings(server), **settings},
+        settings=crawl_settings(server, settings),
     )
 
 

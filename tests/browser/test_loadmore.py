@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.site import crawl_settings
 from tests.support.crawl import run_crawl
-from tests.support.mirror import mirror_settings
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def crawl_front(server, tmp_path, settings, **args):
     return run_crawl(
         "fronts", tmp_path / "crawl",
         args={"editions": "cn", "sections": SECTION, **args},
-        settings={**mirror_settings(server), **settings},
+        settings=crawl_settings(server, settings),
     )
 
 
