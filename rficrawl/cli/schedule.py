@@ -1,7 +1,8 @@
 """``rficrawl schedule``: fire the crawls of deploy/schedule.toml on scrapyd nodes.
 
 ``run`` is the long-running scheduler (systemd unit / compose service); ``once`` fires one job now
-for people who prefer their system's cron; ``list`` validates the file and shows next fire times.
+for people who prefer their system's cron; ``cancel`` stops a job's runs; ``list`` validates the
+file and shows next fire times.
 """
 
 from __future__ import annotations
