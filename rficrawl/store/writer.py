@@ -1,7 +1,7 @@
 """The write logic of the archive: insert new articles, touch unchanged ones, keep revisions.
 
-It is plain synchronous pymongo, run off the reactor by the pipeline (in a worker thread), and
-called directly by ``rficrawl store replay`` and the bench, so all three store exactly alike.
+It is plain synchronous pymongo, run off the reactor by the pipeline (in a worker thread) and
+called directly by ``rficrawl store replay``, so a crawl and a replay store exactly alike.
 
 Per batch, insert first: one unordered bulk of ``InsertOne`` stores every article not yet seen
 (with ``first_seen_at``, ``revision`` 1) at the cost of a plain ``insert_many``. Only those
@@ -14,9 +14,9 @@ refused as duplicates (on ``_id`` or the unique ``url``) are read back, and then
 
 Concurrency: two workers that both insert the same new article cannot make two documents (the
 unique ``_id`` and ``url``); the loser's duplicate-key error sends it down the existing-article
-path, where it counts as unchanged or becomes a revision. A conditional replace that matched nothing (someone changed the article since
-we read it) also goes round again. So concurrent writers never make two documents and never lose
-a version. The whole is idempotent: replaying a batch after a crash leaves the same state.
+path, where it counts as unchanged or becomes a revision. A conditional replace that matched
+nothing (someone changed the article since we read it) goes round again. So concurrent writers
+never make two documents and never lose a version. The whole is idempotent: replaying a batch after a crash leaves the same state.
 """
 
 from __future__ import annotations
