@@ -7,8 +7,10 @@ needs around it:
 - the browser is the system Chromium (``PLAYWRIGHT_CHROMIUM_PATH``, ``PLAYWRIGHT_CHROMIUM_ARGS``);
   a missing one is reported at start and fails each browser request with a message naming the
   setting, while plain requests go on (a crawl that needs no browser runs without Chromium);
+- Playwright (its driver process, then Chromium) starts at the first browser request, not when
+  the crawl starts: a crawl in which no page needs the browser runs no browser processes at all;
 - ``PLAYWRIGHT_ENABLED = False`` turns the browser off entirely: the handler is then Scrapy's plain
-  one and no Playwright process is started;
+  one;
 - images, fonts and media are not downloaded by the browser unless
   ``PLAYWRIGHT_BLOCKED_RESOURCE_TYPES`` says otherwise (a ``PLAYWRIGHT_ABORT_REQUEST`` of the
   user's own takes precedence).
@@ -16,6 +18,7 @@ needs around it:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from playwright.async_api import Request as PlaywrightRequest
@@ -43,6 +46,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         remote = self.config.cdp_url or self.config.connect_url
         if self.config.browser_type_name == "chromium" and not remote:
             self.config.launch_options = launch_options(settings)
+        self.playwright_started = False
+        self.start_lock = asyncio.Lock()
         self.browser_problem = chromium_problem(settings)
         if self.browser_problem:
             logger.warning("Browser requests will fail: %s", self.browser_problem)
@@ -51,10 +56,19 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 frozenset(settings.getlist("PLAYWRIGHT_BLOCKED_RESOURCE_TYPES"))
             )
 
+    async def _maybe_launch_in_thread(self) -> None:
+        """scrapy-playwright starts Playwright when the engine starts; rficrawl waits for a page
+        that needs it (see ``download_request``)."""
+
     async def download_request(self, request: Request) -> Response:
-        if request.meta.get("playwright") and self.browser_problem:
-            self.stats.inc_value("playwright/unavailable")
-            raise BrowserUnavailable(f"{request.url} needs the browser: {self.browser_problem}")
+        if request.meta.get("playwright"):
+            if self.browser_problem:
+                self.stats.inc_value("playwright/unavailable")
+                raise BrowserUnavailable(f"{request.url} needs the browser: {self.browser_problem}")
+            async with self.start_lock:
+                if not self.playwright_started:
+                    await self._launch()
+                    self.playwright_started = True
         return await super().download_request(request)
 
 

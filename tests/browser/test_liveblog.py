@@ -144,3 +144,18 @@ def test_without_chromium_a_crawl_that_needs_no_browser_works_and_says_why(
     assert [item["title"] for item in result.items] == ["测试文章 plain-no-chromium"]
     assert "setting PLAYWRIGHT_CHROMIUM_PATH" in result.log
     assert "Disabled rficrawl.browser.escalation.EscalationMiddleware" in result.log
+    assert "Starting download handler" not in result.log  # Playwright waits for a browser page
+
+
+def test_a_crawl_without_browser_pages_starts_no_browser_processes(
+    site, mirror_server_factory, browser_settings, tmp_path
+):
+    path = site.article("plain-only")
+    server = mirror_server_factory(site.root, **site.server_options())
+
+    result = crawl_articles(server, tmp_path, [path], browser_settings)
+
+    assert result.returncode == 0, result.log[-3000:]
+    assert len(result.items) == 1
+    assert "Starting download handler" not in result.log
+    assert not result.stats.get("playwright/browser_count")
