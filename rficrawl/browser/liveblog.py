@@ -26,9 +26,12 @@ from rficrawl.browser.render import (
     is_browser_request,
 )
 from rficrawl.extract.liveblog import LIVE_BLOG, LIVE_WIDGET, LOAD_MORE, POST, has_live_blog
+from rficrawl.urls import LISTING_KINDS, UrlKind
 
 logger = logging.getLogger(__name__)
 STAT = "playwright/liveblog"
+# Pages whose live embeds are only teasers (fronts, lists) or that are not HTML pages.
+NOT_ARTICLES = LISTING_KINDS | {UrlKind.FEED, UrlKind.SITEMAP, UrlKind.ROBOTS, UrlKind.ASSET}
 
 
 def live_blog_expansion(settings: BaseSettings) -> Expansion:
@@ -54,6 +57,7 @@ class LiveBlogMiddleware(BrowserMiddleware):
     async def process_response(self, request: Request, response: Response) -> Response:
         if (
             is_browser_request(request)
+            or request.meta.get("rfi_kind") in NOT_ARTICLES
             or response.status != 200
             or not isinstance(response, HtmlResponse)
             or not has_live_blog(response.selector)

@@ -7,8 +7,9 @@ the spider then reads every item from the one rendered page, as if it had read t
 The bound is the spider's ``max_pages`` (``-a max_pages``) when it has one, else
 ``PLAYWRIGHT_LOAD_MORE_MAX_PAGES``; the first batch counts as a page.
 
-Articles are never expanded here (their own lists of related links are not wanted; live blogs
-have their own middleware). Stats under ``playwright/load_more/``.
+Only listing pages are expanded (``rfi_kind`` in ``urls.LISTING_KINDS``, or a request without
+``rfi_kind``): an article's related-links blocks are not wanted, and live blogs have their own
+middleware. Stats under ``playwright/load_more/``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rficrawl.browser.render import (
     expansion_results,
     is_browser_request,
 )
+from rficrawl.urls import LISTING_KINDS, UrlKind
 
 logger = logging.getLogger(__name__)
 STAT = "playwright/load_more"
@@ -32,8 +34,6 @@ LOAD_MORE = "[data-load-more]:not(.live-pbp--load-more)"
 SCROLL_LOADER = ".m-infinite-scroll-loader"
 # What a batch adds: links (article cards are links, whatever their card markup).
 ITEMS = "a[href]"
-# Pages that are not lists, whatever controls they contain.
-NOT_LISTS = frozenset({"article", "podcast_episode", "video", "feed", "sitemap"})
 
 
 class LoadMoreMiddleware(BrowserMiddleware):
@@ -42,7 +42,7 @@ class LoadMoreMiddleware(BrowserMiddleware):
     async def process_response(self, request: Request, response: Response) -> Response:
         if (
             is_browser_request(request)
-            or request.meta.get("rfi_kind") in NOT_LISTS
+            or request.meta.get("rfi_kind", UrlKind.FRONT) not in LISTING_KINDS
             or response.status != 200
             or not isinstance(response, HtmlResponse)
             or not response.css(f"{LOAD_MORE}, {SCROLL_LOADER}")
