@@ -211,6 +211,41 @@ LIST_PAGE = """<!DOCTYPE html>
 </body></html>
 """
 
+# The same list growing by infinite scroll: the next batch loads when RFI's loader element
+# (.m-infinite-scroll-loader, named in ../shared/RFI-SITE.md) scrolls into view. Cards are tall so
+# that the loader starts below the fold.
+SCROLL_LIST_PAGE = """<!DOCTYPE html>
+<!-- Test page written for rficrawl (tests/browser/site.py): a section front whose list grows by
+     infinite scroll, modelled on the /cn/ front capture's cards and RFI's
+     .m-infinite-scroll-loader. -->
+<html lang="zh-Hans">
+<head><meta charset="utf-8"><title>{title}</title>
+<style>.m-item-list-article {{ height: 400px; }}</style></head>
+<body>
+<main><div class="t-content t-content--page-builder">
+  <div class="o-layout-list" data-layout-list-wrapper>{cards}</div>
+  <div class="m-infinite-scroll-loader" data-next="{more}">…</div>
+</div></main>
+<script>
+(function () {{
+  var loader = document.querySelector('.m-infinite-scroll-loader');
+  var list = document.querySelector('[data-layout-list-wrapper]');
+  var busy = false;
+  new IntersectionObserver(function (entries) {{
+    if (!entries[0].isIntersecting || busy) {{ return; }}
+    busy = true;
+    fetch(loader.getAttribute('data-next')).then(function (r) {{ return r.json(); }})
+      .then(function (data) {{
+        list.insertAdjacentHTML('beforeend', data.html);
+        if (data.next) {{ loader.setAttribute('data-next', data.next); }} else {{ loader.remove(); }}
+        busy = false;
+      }});
+  }}).observe(loader);
+}})();
+</script>
+</body></html>
+"""
+
 CARD = """
     <div class="o-layout-list__item">
       <div class="m-item-list-article" data-article-list>
@@ -322,11 +357,14 @@ class Site:
 
         self.routes[prefix] = hang
 
-    def load_more_list(self, path: str, batches: list[list[str]]) -> ListFeed:
+    def load_more_list(self, path: str, batches: list[list[str]], scroll: bool = False) -> ListFeed:
+        """A list page whose first batch is in the HTML; the others come by "load more" (or, with
+        ``scroll``, by infinite scroll)."""
         feed = ListFeed(f"/list-more{path}", batches)
         self.routes[feed.prefix] = feed
         cards = "".join(card(p, f"列表文章 {p[-2:]}") for p in batches[0])
-        self.write(path, LIST_PAGE.format(
+        template = SCROLL_LIST_PAGE if scroll else LIST_PAGE
+        self.write(path, template.format(
             title="测试列表", path_q=quote(path), cards=cards, more=feed.url(1)
         ))
         return feed

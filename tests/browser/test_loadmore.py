@@ -12,13 +12,13 @@ pytestmark = pytest.mark.slow
 SECTION = "中国"
 
 
-def build_list(site, batches: int, per_batch: int = 3) -> tuple[list[list[str]], object]:
+def build_list(site, batches: int, per_batch: int = 3, scroll: bool = False):
     """The section front with ``batches`` batches of article cards (the first in the HTML)."""
     paths = [
         [site.article(f"list-{b}{n}", section=SECTION) for n in range(per_batch)]
         for b in range(batches)
     ]
-    feed = site.load_more_list(f"/cn/{SECTION}/", paths)
+    feed = site.load_more_list(f"/cn/{SECTION}/", paths, scroll=scroll)
     return paths, feed
 
 
@@ -51,6 +51,7 @@ def test_load_more_list_is_expanded_up_to_max_pages(
     assert result.stats.get("playwright/load_more/expanded") == 1
     assert result.stats.get("playwright/load_more/loads") == 2
     assert result.stats.get("playwright/load_more/bounded") == 1
+    assert len([r for r in server.log.records if r.path.startswith(feed.prefix)]) == 2
     # The articles themselves were plain requests.
     for path in wanted:
         assert all("HeadlessChrome" not in r.user_agent for r in server.log.records if r.path == path)
@@ -69,3 +70,19 @@ def test_load_more_list_is_read_whole_when_it_ends_before_the_bound(
     assert {item["title"] for item in result.items} == titles(every), result.log[-3000:]
     assert result.stats.get("playwright/load_more/loads") == 3
     assert not result.stats.get("playwright/load_more/bounded")
+
+
+def test_infinite_scroll_list_is_scrolled_up_to_max_pages(
+    site, mirror_server_factory, browser_settings, tmp_path
+):
+    batches, feed = build_list(site, batches=4, scroll=True)
+    server = mirror_server_factory(site.root, **site.server_options())
+
+    result = crawl_front(server, tmp_path, browser_settings, max_pages=3)
+
+    assert result.returncode == 0, result.log[-3000:]
+    wanted = [path for batch in batches[:3] for path in batch]
+    assert {item["title"] for item in result.items} == titles(wanted), result.log[-3000:]
+    assert result.stats.get("playwright/load_more/loads") == 2
+    assert result.stats.get("playwright/load_more/bounded") == 1
+    assert len([r for r in server.log.records if r.path.startswith(feed.prefix)]) == 2
