@@ -288,6 +288,13 @@ CHALLENGE_PAGE = """<!DOCTYPE html>
 <script src="/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1"></script></body></html>"""
 
 
+SHELL_PAGE = """<!DOCTYPE html>
+<!-- Written for rficrawl's tests: an article page's frame (RFI's main > div.t-content) with its
+     article left out, as a protection layer or a failed render may serve it. -->
+<html lang="zh-Hans"><head><title>RFI - 法国国际广播电台</title></head>
+<body><main><div class="t-content t-content--article"></div></main></body></html>"""
+
+
 @dataclass
 class Site:
     """A mirror root plus the routes and rules of the browser test bed."""
@@ -325,13 +332,24 @@ class Site:
 
     def challenged_article(self, name: str) -> str:
         """An article behind a challenge page for plain clients (200, but no article)."""
+        return self._plain_sees(name, 200, CHALLENGE_PAGE)
+
+    def shell_article(self, name: str) -> str:
+        """An article whose plain answer is the page frame without the article (200)."""
+        return self._plain_sees(name, 200, SHELL_PAGE)
+
+    def rate_limited_article(self, name: str) -> str:
+        """An article answered 429 to plain clients."""
+        return self._plain_sees(name, 429, "<html><body>Too Many Requests</body></html>")
+
+    def _plain_sees(self, name: str, status: int, plain_body: str) -> str:
         path = self.article(name)
         page = article_variant(path, f"测试文章 {name}", f"TEST-{name}")
 
         def route(request: MirrorRequest) -> tuple[int, dict[str, str], bytes | str]:
             if is_the_browser(request.headers):
                 return 200, {"Content-Type": "text/html; charset=utf-8"}, page
-            return 200, {"Content-Type": "text/html; charset=utf-8"}, CHALLENGE_PAGE
+            return status, {"Content-Type": "text/html; charset=utf-8"}, plain_body
 
         self.routes[path] = route
         return path

@@ -35,37 +35,45 @@ def test_blocked_articles_are_rescued_by_the_browser_and_a_never_rendering_one_i
     plain = [site.article(f"plain-{n}") for n in range(2)]
     blocked = [site.blocked_article(f"blocked-{n}") for n in range(3)]
     challenged = site.challenged_article("challenged")
+    shell = site.shell_article("shell")
+    limited = site.rate_limited_article("limited")
     hanging = site.never_rendering_article("never-renders")
     server = mirror_server_factory(site.root, **site.server_options())
-    wanted = plain + blocked + [challenged, hanging]
+    wanted = plain + blocked + [challenged, shell, limited, hanging]
 
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(path) for path in wanted)},
-        settings=crawl_settings(server, browser_settings),
+        # 429s are retried plainly first (once here, without waiting), then escalated.
+        settings=crawl_settings(server, browser_settings,
+                                {"RETRY_TIMES": 1, "RETRY_BACKOFF_BASE": 0.01}),
     )
 
     assert result.returncode == 0, result.log[-3000:]
     titles = {item["title"] for item in result.items}
     expected = {f"测试文章 {name}" for name in
-                ["plain-0", "plain-1", "blocked-0", "blocked-1", "blocked-2", "challenged"]}
+                ["plain-0", "plain-1", "blocked-0", "blocked-1", "blocked-2", "challenged",
+                 "shell", "limited"]}
     assert titles == expected, result.log[-3000:]
-    assert result.stats.get("playwright/escalated") == 5
+    assert result.stats.get("playwright/escalated") == 7
     assert result.stats.get("playwright/escalated/403") == 4
+    assert result.stats.get("playwright/escalated/429") == 1
     assert result.stats.get("playwright/escalated/challenge") == 1
-    assert result.stats.get("playwright/rescued") == 4
+    assert result.stats.get("playwright/escalated/missing_markup") == 1
+    assert result.stats.get("playwright/rescued") == 6
     assert result.stats.get("playwright/escalation_failed") == 1
     assert "never-renders" in result.log and "Timeout" in result.log
     # Plain requests stay plain; only the blocked ones were fetched again, once, by the browser.
     for path in plain:
         assert user_agents(server, path) == ["plain"]
-    for path in blocked + [challenged]:
+    for path in blocked + [challenged, shell]:
         assert user_agents(server, path) == ["plain", "browser"]
+    assert user_agents(server, limited) == ["plain", "plain", "browser"]
     site.release.set()  # the hanging answer is logged once it returns
     assert wait_for(lambda: user_agents(server, hanging) == ["plain", "browser"])
     # Every page the browser opened was closed, the failed one included.
-    assert result.stats.get("playwright/page_count") == 5
-    assert result.stats.get("playwright/page_count/closed") == 5
+    assert result.stats.get("playwright/page_count") == 7
+    assert result.stats.get("playwright/page_count/closed") == 7
 
 
 def test_escalation_stops_after_failures_in_a_row(
@@ -91,3 +99,23 @@ def test_escalation_stops_after_failures_in_a_row(
     assert result.log.count("Browser escalation stopped after 2 failures in a row") == 1
     browser_hits = [r for r in server.log.records if "HeadlessChrome" in r.user_agent]
     assert len(browser_hits) == 2
+
+
+def test_render_kinds_sends_a_kind_straight_to_the_browser(
+    site, mirror_server_factory, browser_settings, tmp_path
+):
+    blocked = [site.blocked_article(f"always-{n}") for n in range(3)]
+    server = mirror_server_factory(site.root, **site.server_options())
+
+    result = run_crawl(
+        "article", tmp_path / "crawl",
+        args={"urls": ",".join(server.url(path) for path in blocked)},
+        settings=crawl_settings(server, browser_settings, {"PLAYWRIGHT_RENDER_KINDS": "article"}),
+    )
+
+    assert result.returncode == 0, result.log[-3000:]
+    assert len(result.items) == 3
+    for path in blocked:
+        assert user_agents(server, path) == ["browser"]  # no plain attempt first
+    assert result.stats.get("playwright/render_kinds") == 3
+    assert not result.stats.get("playwright/escalated")
