@@ -51,10 +51,14 @@ def test_a_job_fired_on_two_nodes_shares_one_frontier(
     site = build_mirror(tmp_path / "mirror")
     expected = site.fronts_articles(["cn"], max_pages=2)
     assert len(expected) >= 10
-    # A fixed delay per response, as against the real site, so both workers are busy together.
-    with MirrorServer(site.root, delay=0.1) as mirror:
+    # A fixed delay per response, as against the real site, and two requests at a time per
+    # worker: one worker alone needs about 10 s, so the second (started by its own scrapyd a few
+    # seconds later on a loaded machine) still finds work.
+    with MirrorServer(site.root, delay=0.2) as mirror:
         settings = mirror_settings(
             mirror,
+            CONCURRENT_REQUESTS=2,
+            CONCURRENT_REQUESTS_PER_DOMAIN=2,
             REDIS_URL=redis_server.url,
             FRONTIER_IDLE_TIMEOUT=5,
             MONGO_URI=mongo_db.uri,
