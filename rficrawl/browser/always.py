@@ -14,7 +14,12 @@ from scrapy.http import Request
 
 from rficrawl.browser.actions import Expansion
 from rficrawl.browser.liveblog import live_blog_expansion
-from rficrawl.browser.render import BrowserMiddleware, browser_meta, is_browser_request
+from rficrawl.browser.render import (
+    DOCUMENT_KINDS,
+    BrowserMiddleware,
+    browser_meta,
+    is_browser_request,
+)
 
 
 class RenderKindsMiddleware(BrowserMiddleware):
@@ -29,5 +34,7 @@ class RenderKindsMiddleware(BrowserMiddleware):
         if is_browser_request(request):
             return
         if "*" in self.kinds or request.meta.get("rfi_kind") in self.kinds:
-            request.meta.update(browser_meta("render_kinds", self.expansion))
+            document = request.meta.get("rfi_kind") in DOCUMENT_KINDS
+            expansions = () if document else (self.expansion,)
+            request.meta.update(browser_meta("render_kinds", *expansions, raw_document=document))
             self.stats.inc_value("playwright/render_kinds")

@@ -8,7 +8,8 @@ answer a challenge page instead of the content. A plain response is taken as blo
 - it lacks the markup its kind of page always has (``PLAYWRIGHT_ESCALATE_EXPECTED_MARKUP``, by
   ``rfi_kind``: an article without ``div.t-content__body``).
 
-Such a URL is fetched once through the browser (``playwright/escalated``). A usable answer goes to
+Such a URL is fetched once through the browser (``playwright/escalated``); feeds and sitemaps as
+the bytes the server sent to the browser, other pages as the browser rendered them. A usable answer goes to
 the spider (``playwright/rescued``); otherwise the spider gets the plain answer, as without this
 middleware (``playwright/escalation_failed``). After ``PLAYWRIGHT_ESCALATE_MAX_FAILURES`` failures
 in a row, escalation stops for the rest of the crawl and says so once in the log
@@ -23,6 +24,7 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
 from rficrawl.browser.liveblog import live_blog_expansion
 from rficrawl.browser.render import (
+    DOCUMENT_KINDS,
     BrowserMiddleware,
     RenderFailed,
     is_browser_request,
@@ -85,7 +87,10 @@ class EscalationMiddleware(BrowserMiddleware):
         self.stats.inc_value("playwright/escalated")
         self.stats.inc_value(f"playwright/escalated/{reason}")
         try:
-            rendered = await self.render(request, "escalated", self.expansion)
+            if request.meta.get("rfi_kind") in DOCUMENT_KINDS:
+                rendered = await self.render(request, "escalated", raw_document=True)
+            else:
+                rendered = await self.render(request, "escalated", self.expansion)
         except RenderFailed as exc:
             return self._failed(request, response, str(exc))
         still = self.block_reason(request, rendered)

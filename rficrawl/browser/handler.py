@@ -11,6 +11,9 @@ needs around it:
   the crawl starts: a crawl in which no page needs the browser runs no browser processes at all;
 - ``PLAYWRIGHT_ENABLED = False`` turns the browser off entirely: the handler is then Scrapy's plain
   one;
+- ``meta["rficrawl_raw_document"]``: the answer is the navigation response's own bytes, not the
+  DOM. Chromium shows XML (feeds, sitemaps) in its XML viewer, whose HTML is what scrapy-playwright
+  would return; the escalation middleware asks for this for those kinds of pages;
 - images, fonts and media are not downloaded by the browser unless
   ``PLAYWRIGHT_BLOCKED_RESOURCE_TYPES`` says otherwise (a ``PLAYWRIGHT_ABORT_REQUEST`` of the
   user's own takes precedence).
@@ -24,12 +27,15 @@ import logging
 from playwright.async_api import Request as PlaywrightRequest
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.http import Request, Response
+from scrapy.http import Headers, Request, Response
+from scrapy.responsetypes import responsetypes
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from rficrawl.browser.chromium import BrowserUnavailable, chromium_problem, launch_options
 
 logger = logging.getLogger(__name__)
+# meta key: answer with the document's bytes as the server sent them (see the module docstring).
+RAW_DOCUMENT = "rficrawl_raw_document"
 
 
 class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
@@ -69,7 +75,26 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 if not self.playwright_started:
                     await self._launch()
                     self.playwright_started = True
+            if request.meta.get(RAW_DOCUMENT):
+                return await self._download_document(request)
         return await super().download_request(request)
+
+    async def _download_document(self, request: Request) -> Response:
+        """Navigate to the URL in the browser and answer with the bytes the server sent."""
+        page = await self._create_page(request=request, spider=self._crawler.spider)
+        try:
+            answer = await page.goto(request.url)
+            if answer is None:
+                raise BrowserUnavailable(f"{request.url}: the browser received no document")
+            body = await answer.body()
+            headers = Headers(await answer.all_headers())
+        finally:
+            await page.close()
+            self.stats.inc_value("playwright/page_count/closed")
+        headers.pop("Content-Encoding", None)
+        respcls = responsetypes.from_args(headers=headers, url=answer.url, body=body)
+        return respcls(url=answer.url, status=answer.status, headers=headers, body=body,
+                       request=request, flags=["playwright"])
 
 
 def _resource_blocker(resource_types: frozenset[str]):

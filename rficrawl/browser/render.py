@@ -26,9 +26,13 @@ from twisted.internet.error import ConnectError
 
 from rficrawl.browser.actions import Expansion, ExpansionResult, expand
 from rficrawl.browser.chromium import BrowserUnavailable, chromium_problem
+from rficrawl.browser.handler import RAW_DOCUMENT
+from rficrawl.urls import UrlKind
 
 # meta key set on browser requests made by rficrawl: why the browser was used.
 BROWSER_REASON = "rficrawl_browser"
+# Kinds fetched as documents (the server's bytes, not the browser's DOM): XML feeds, sitemaps.
+DOCUMENT_KINDS = frozenset({UrlKind.FEED, UrlKind.SITEMAP, UrlKind.ROBOTS})
 
 
 def is_browser_request(request: Request) -> bool:
@@ -36,21 +40,25 @@ def is_browser_request(request: Request) -> bool:
     return bool(request.meta.get("playwright"))
 
 
-def browser_meta(reason: str, *expansions: Expansion) -> dict:
+def browser_meta(reason: str, *expansions: Expansion, raw_document: bool = False) -> dict:
     """The meta keys that send a request to the browser and say what to do on its page."""
     meta: dict = {"playwright": True, BROWSER_REASON: reason}
+    if raw_document:
+        meta[RAW_DOCUMENT] = True
     if expansions:
         meta["playwright_page_methods"] = [PageMethod(expand, *expansions)]
     return meta
 
 
-def browser_request(request: Request, reason: str, *expansions: Expansion) -> Request:
+def browser_request(
+    request: Request, reason: str, *expansions: Expansion, raw_document: bool = False
+) -> Request:
     """The browser version of a plain request: same URL, callback and meta, plus the page actions."""
     meta = dict(request.meta)
     for key in ("download_latency", "download_slot", "retry_times", "redirect_times",
                 "redirect_ttl", "redirect_urls", "redirect_reasons"):
         meta.pop(key, None)
-    meta.update(browser_meta(reason, *expansions))
+    meta.update(browser_meta(reason, *expansions, raw_document=raw_document))
     return request.replace(meta=meta, dont_filter=True)
 
 
@@ -101,7 +109,9 @@ class BrowserMiddleware:
             raise NotConfigured(problem)
         return cls(crawler)
 
-    async def render(self, request: Request, reason: str, *expansions: Expansion) -> Response:
+    async def render(
+        self, request: Request, reason: str, *expansions: Expansion, raw_document: bool = False
+    ) -> Response:
         """Fetch the browser version of ``request`` now, through every downloader middleware.
 
         Raises RenderFailed when no response came back; the caller decides what the spider gets.
@@ -109,7 +119,7 @@ class BrowserMiddleware:
         assert self.crawler.engine is not None
         try:
             return await self.crawler.engine.download_async(
-                browser_request(request, reason, *expansions)
+                browser_request(request, reason, *expansions, raw_document=raw_document)
             )
         except RENDER_ERRORS as exc:
             raise RenderFailed(f"{type(exc).__name__}: {exc}") from exc

@@ -387,6 +387,23 @@ class Site:
         ))
         return feed
 
+    def blocked_news_sitemap(self, edition: str, paths: list[str]) -> str:
+        """The edition's Google News sitemap listing ``paths``, answered 403 to plain clients (as
+        RFI reportedly does to datacenter clients). Format: sitemaps.org urlset with news:."""
+        entries = "".join(
+            f"<url><loc>https://www.rfi.fr{quote(path)}</loc><news:news><news:publication_date>"
+            f"2025-12-01T08:00:00+00:00</news:publication_date><news:title>{html.escape(path)}"
+            "</news:title></news:news></url>"
+            for path in paths
+        )
+        path = f"/sitemaps/{edition}/news.xml"
+        self.write(path, '<?xml version="1.0" encoding="UTF-8"?>\n'
+                   '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                   'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                   f"{entries}</urlset>")
+        self.browser_only.add(path)
+        return path
+
     def server_options(self) -> dict:
         return {"routes": self.routes, "forbid_unless_browser": sorted(self.browser_only),
                 "browser_check": is_the_browser}

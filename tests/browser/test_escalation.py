@@ -119,3 +119,27 @@ def test_render_kinds_sends_a_kind_straight_to_the_browser(
         assert user_agents(server, path) == ["browser"]  # no plain attempt first
     assert result.stats.get("playwright/render_kinds") == 3
     assert not result.stats.get("playwright/escalated")
+
+
+def test_a_blocked_sitemap_is_rescued_as_the_xml_the_server_sent(
+    site, mirror_server_factory, browser_settings, tmp_path
+):
+    articles = [site.article(f"from-sitemap-{n}") for n in range(2)]
+    sitemap = site.blocked_news_sitemap("cn", articles)
+    server = mirror_server_factory(site.root, **site.server_options())
+
+    result = run_crawl(
+        "sitemaps", tmp_path / "crawl",
+        args={"editions": "cn", "sitemaps": "news"},
+        settings=crawl_settings(server, browser_settings),
+    )
+
+    assert result.returncode == 0, result.log[-3000:]
+    # Chromium shows XML in its viewer; the spider must get the server's XML, not the viewer's HTML.
+    assert {item["title"] for item in result.items} == {
+        "测试文章 from-sitemap-0", "测试文章 from-sitemap-1"
+    }, result.log[-3000:]
+    assert user_agents(server, sitemap) == ["plain", "browser"]
+    assert result.stats.get("playwright/rescued") == 1
+    for path in articles:
+        assert user_agents(server, path) == ["plain"]
