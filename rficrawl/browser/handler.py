@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Request as PlaywrightRequest
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
@@ -85,7 +86,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         try:
             answer = await page.goto(request.url)
             if answer is None:
-                raise BrowserUnavailable(f"{request.url}: the browser received no document")
+                raise PlaywrightError(f"{request.url}: the browser received no document")
             body = await answer.body()
             headers = Headers(await answer.all_headers())
         finally:
