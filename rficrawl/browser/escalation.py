@@ -23,6 +23,7 @@ import logging
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
 from rficrawl.browser.liveblog import live_blog_expansion
+from rficrawl.browser.markup import has_element
 from rficrawl.browser.render import (
     DOCUMENT_KINDS,
     BrowserMiddleware,
@@ -71,7 +72,7 @@ class EscalationMiddleware(BrowserMiddleware):
         if is_challenge(response):
             return "challenge"
         expected = self.expected.get(request.meta.get("rfi_kind"))
-        if expected and isinstance(response, HtmlResponse) and not response.css(expected):
+        if expected and isinstance(response, HtmlResponse) and not has_element(response, expected):
             return "missing_markup"
         return None
 

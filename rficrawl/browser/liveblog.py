@@ -19,13 +19,14 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import BaseSettings
 
 from rficrawl.browser.actions import Expansion
+from rficrawl.browser.markup import has_element
 from rficrawl.browser.render import (
     BrowserMiddleware,
     RenderFailed,
     expansion_results,
     is_browser_request,
 )
-from rficrawl.extract.liveblog import LIVE_BLOG, LIVE_WIDGET, LOAD_MORE, POST, has_live_blog
+from rficrawl.extract.liveblog import LIVE_BLOG, LIVE_WIDGET, LIVE_WIDGET_HOSTS, LOAD_MORE, POST
 from rficrawl.urls import LISTING_KINDS, UrlKind
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,16 @@ def live_blog_expansion(settings: BaseSettings) -> Expansion:
     )
 
 
+def is_live_blog(response: HtmlResponse) -> bool:
+    """Whether a page, as the server sent it, embeds a live blog whose posts load by script."""
+    if has_element(response, f"{LIVE_BLOG}, {LOAD_MORE}"):
+        return True
+    body = response.body
+    return any(host.encode() in body for host in LIVE_WIDGET_HOSTS) and bool(
+        response.css(LIVE_WIDGET)
+    )
+
+
 class LiveBlogMiddleware(BrowserMiddleware):
     switch = "PLAYWRIGHT_LIVEBLOG_ENABLED"
 
@@ -60,7 +71,7 @@ class LiveBlogMiddleware(BrowserMiddleware):
             or request.meta.get("rfi_kind") in NOT_ARTICLES
             or response.status != 200
             or not isinstance(response, HtmlResponse)
-            or not has_live_blog(response.selector)
+            or not is_live_blog(response)
         ):
             return response
         self.stats.inc_value(f"{STAT}/found")

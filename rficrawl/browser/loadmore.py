@@ -19,6 +19,7 @@ import logging
 from scrapy.http import HtmlResponse, Request, Response
 
 from rficrawl.browser.actions import Expansion
+from rficrawl.browser.markup import has_element
 from rficrawl.browser.render import (
     BrowserMiddleware,
     RenderFailed,
@@ -45,7 +46,7 @@ class LoadMoreMiddleware(BrowserMiddleware):
             or request.meta.get("rfi_kind", UrlKind.FRONT) not in LISTING_KINDS
             or response.status != 200
             or not isinstance(response, HtmlResponse)
-            or not response.css(f"{LOAD_MORE}, {SCROLL_LOADER}")
+            or not has_element(response, f"[data-load-more], {SCROLL_LOADER}")
         ):
             return response
         max_pages = self._max_pages()

@@ -22,10 +22,9 @@ from rficrawl.extract.dates import as_utc
 # The embed, in the HTML the server sends (the posts themselves are not there yet).
 LIVE_BLOG = ".m-em-liveblog, .live-pbp, [data-liveblog]"
 # Third-party live-blog widgets that RFI pages may embed instead (providers used by newsrooms).
+LIVE_WIDGET_HOSTS = ("tickaroo.com", "scribblelive.com", "24liveblog.com", "arena.im")
 LIVE_WIDGET = ", ".join(
-    f"{tag}[src*='{host}']"
-    for tag in ("script", "iframe")
-    for host in ("tickaroo.com", "scribblelive.com", "24liveblog.com", "arena.im")
+    f"{tag}[src*='{host}']" for tag in ("script", "iframe") for host in LIVE_WIDGET_HOSTS
 )
 LOAD_MORE = ".live-pbp--load-more"
 # One post, as rendered.
@@ -36,11 +35,6 @@ _TITLE = ".live-pbp__title, h2, h3, h4"
 _AUTHOR = ".live-pbp__author, [rel='author'], .m-from-author__name"
 _BODY = ".live-pbp__body"
 _BLOCKS = "p, li, blockquote, h5, h6, figcaption"
-
-
-def has_live_blog(selector: Selector) -> bool:
-    """Whether a page (as the server sent it) embeds a live blog whose posts load by script."""
-    return bool(selector.css(LIVE_BLOG) or selector.css(LOAD_MORE) or selector.css(LIVE_WIDGET))
 
 
 def extract_live_posts(selector: Selector) -> list[dict]:

@@ -12,8 +12,13 @@ from scrapy.settings import Settings
 
 from rficrawl.browser.chromium import chromium_problem, launch_options
 from rficrawl.browser.escalation import EscalationMiddleware, is_challenge
-from rficrawl.extract.liveblog import extract_live_posts, has_live_blog
-from tests.browser.site import CHALLENGE_PAGE, LIVE_BLOG_EMBED, article_variant
+from rficrawl.browser.liveblog import is_live_blog
+from rficrawl.browser.markup import has_element
+from rficrawl.extract.liveblog import extract_live_posts
+from tests.browser.site import BODY_OPEN, CHALLENGE_PAGE, LIVE_BLOG_EMBED, article_variant
+from tests.support.captures import capture_bytes
+
+HOME = "cn-home-2025-11-30.html"
 
 # A rendered live blog as the test bed's embed script builds it (tests/browser/site.py).
 RENDERED = """<div class="t-content__body"><div class="m-em-liveblog"><div class="live-pbp">
@@ -50,13 +55,25 @@ def test_posts_without_times_keep_the_page_order_reversed():
 
 
 def test_a_page_without_a_live_blog_has_no_posts_and_is_not_sent_to_the_browser():
-    page = Selector(text=article_variant("/cn/政治/20251201-x", "x", "X").decode("utf-8"))
-    assert extract_live_posts(page) == []
+    article = article_variant("/cn/政治/20251201-x", "x", "X")
+    assert extract_live_posts(Selector(text=article.decode("utf-8"))) == []
     # The captures mention the live-blog classes in their CSS and scripts: not a live blog.
-    assert not has_live_blog(page)
+    assert not is_live_blog(response("http://127.0.0.1/a", article))
     embedded = LIVE_BLOG_EMBED.replace("{src}", "/live.json")
-    assert has_live_blog(Selector(text=f"<div class='t-content__body'>{embedded}</div>"))
-    assert has_live_blog(Selector(text="<script src='https://cdn.tickaroo.com/x.js'></script>"))
+    assert is_live_blog(response("http://127.0.0.1/a", article.decode().replace(
+        BODY_OPEN, BODY_OPEN + embedded)))
+    widget = "<html><body><script src='https://cdn.tickaroo.com/x.js'></script></body></html>"
+    assert is_live_blog(response("http://127.0.0.1/a", widget))
+    assert not is_live_blog(response("http://127.0.0.1/a", "<p>tickaroo.com is a provider</p>"))
+
+
+def test_element_checks_read_tags_not_stylesheets_or_scripts():
+    home = HtmlResponse("http://127.0.0.1/cn/", body=capture_bytes(HOME), encoding="utf-8")
+    for css in ("[data-load-more]", ".live-pbp--load-more", ".m-em-liveblog", "div.t-content__body",
+                "[data-article-list]", ".m-item-list-article, .nothing-here"):
+        assert has_element(home, css) is bool(home.css(css)), css
+    assert not has_element(home, "[data-load-more]")  # only named in a script on this page
+    assert has_element(home, "[data-article-list]")
 
 
 def response(url: str, body: bytes | str, status: int = 200, kind: str = "article") -> HtmlResponse:
