@@ -96,11 +96,6 @@ def test_a_live_blog_that_never_finishes_loading_is_kept_without_posts_and_count
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rficrawl.extract.article.content_hash covers title, lead and body but not live_posts "
-    "(asked of the extraction part): new posts do not make a new revision yet",
-)
 def test_a_later_crawl_finds_the_new_posts_and_a_new_content_hash(
     site, mirror_server_factory, browser_settings, tmp_path
 ):
@@ -116,7 +111,9 @@ def test_a_later_crawl_finds_the_new_posts_and_a_new_content_hash(
     assert len(after["live_posts"]) == 9
     assert after["live_posts"][:6] == before["live_posts"]
     # The store keeps a new revision when the content hash changes: new posts must change it.
-    assert after["content_hash"] != before["content_hash"]
+    if after["content_hash"] == before["content_hash"]:
+        pytest.xfail("rficrawl.extract.article.content_hash covers title, lead and body but not "
+                     "live_posts (asked of the extraction part): new posts make no new revision yet")
 
 
 def test_with_the_browser_off_nothing_is_rendered_and_the_crawl_still_works(
