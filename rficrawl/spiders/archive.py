@@ -18,7 +18,6 @@ from typing import Any
 from scrapy.http import Response
 
 from rficrawl import urls
-from rficrawl.extract.listing import extract_listing
 from rficrawl.spiders.base import STAT, RfiSpider
 from rficrawl.spiders.paging import PagingMixin
 
@@ -32,7 +31,7 @@ class ArchiveSpider(PagingMixin, RfiSpider):
             yield self.page_request(self.site_url(edition.front_path()), self.parse_front)
 
     def parse_front(self, response: Response) -> Any:
-        for url in extract_listing(response, base_url=self.base_url).archive_years:
+        for url in self.listing(response).archive_years:
             year = urls.classify(url, self.base_url).year
             if year is not None and not self.dates.overlaps_year(year):
                 self.crawler.stats.inc_value(f"{STAT}/archive_year_out_of_range")
@@ -40,13 +39,13 @@ class ArchiveSpider(PagingMixin, RfiSpider):
             yield self.page_request(url, self.parse_year)
 
     def parse_year(self, response: Response) -> Any:
-        for url in extract_listing(response, base_url=self.base_url).archive_days:
+        for url in self.listing(response).archive_days:
             if not self.dates.contains(urls.classify(url, self.base_url).date):
                 self.crawler.stats.inc_value(f"{STAT}/archive_day_out_of_range")
                 continue
             yield self.page_request(url, self.parse_day)
 
     async def parse_day(self, response: Response) -> AsyncIterator[Any]:
-        listing = extract_listing(response, base_url=self.base_url)
+        listing = self.listing(response)
         for request in await self.listing_requests(response, listing):
             yield request

@@ -32,6 +32,7 @@ from twisted.python.failure import Failure
 from rficrawl import urls
 from rficrawl.editions import DEFAULT_BASE_URL, Edition
 from rficrawl.extract.article import NotAnArticle, extract_article
+from rficrawl.extract.listing import Listing, extract_listing
 from rficrawl.spiders.arguments import DateRange, SpiderArguments, parse_arguments
 
 # Articles are fetched before further listing pages, so the scheduler's queue stays short and
@@ -155,6 +156,14 @@ class RfiSpider(scrapy.Spider):
         # The duplicate filter (e.g. on a JOBDIR resume) dropped an article we had counted.
         if spider is self and request.callback == self.parse_article:
             self._in_flight = max(0, self._in_flight - 1)
+
+    def listing(self, response: Response) -> Listing:
+        """The listing of a front, list, archive or tag page (empty for a page that is not HTML)."""
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value(f"{STAT}/not_html")
+            self.logger.warning("Not an HTML page, nothing followed: %s", response.url)
+            return Listing(url=response.url, kind=urls.classify(response.url, self.base_url).kind)
+        return extract_listing(response, base_url=self.base_url)
 
     # --- Articles ----------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from scrapy.http import Response
 
 from rficrawl.extract.feeds import NotAFeed, parse_rss
-from rficrawl.extract.listing import extract_listing
 from rficrawl.spiders.arguments import check_sections, parse_list
 from rficrawl.spiders.base import RfiSpider
 
@@ -53,7 +52,7 @@ class FeedsSpider(RfiSpider):
 
     def parse_front(self, response: Response) -> Any:
         """The feeds a front advertises (the duplicate filter drops those already requested)."""
-        for url in extract_listing(response, base_url=self.base_url).feeds:
+        for url in self.listing(response).feeds:
             yield self.feed_request(url)
 
     def parse_feed(self, response: Response) -> Any:

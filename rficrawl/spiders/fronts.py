@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 from scrapy.http import Response
 
-from rficrawl.extract.listing import extract_listing
 from rficrawl.spiders.arguments import (
     DEFAULT_MAX_PAGES,
     check_sections,
@@ -61,6 +60,6 @@ class FrontsSpider(PagingMixin, RfiSpider):
             yield self.page_request(self.site_url(path), self.parse_listing)
 
     async def parse_listing(self, response: Response) -> AsyncIterator[Any]:
-        listing = extract_listing(response, base_url=self.base_url)
+        listing = self.listing(response)
         for request in await self.listing_requests(response, listing):
             yield request

@@ -56,3 +56,12 @@ def test_article_requests_carry_kind_and_listing_date_and_come_once():
 def test_refresh_policy_from_the_argument_else_the_setting():
     assert _spider(FrontsSpider, {"KNOWN_ARTICLES_REFRESH": "modified"}).refresh == "modified"
     assert _spider(FrontsSpider, {"KNOWN_ARTICLES_REFRESH": "modified"}, refresh="all").refresh == "all"
+
+
+def test_a_page_that_is_not_html_gives_an_empty_listing_not_an_error():
+    from scrapy.http import Response
+
+    spider = _spider(FrontsSpider, editions="cn")
+    listing = spider.listing(Response(f"{BASE}/cn/", body=b"\x89PNG\r\n", status=200))
+    assert listing.articles == [] and listing.next_page is None
+    assert spider.crawler.stats.get_value("rficrawl/discovery/not_html") == 1
