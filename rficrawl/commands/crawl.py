@@ -12,7 +12,8 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from rficrawl.spiders.arguments import SpiderArgumentError
+from rficrawl.editions import DEFAULT_BASE_URL
+from rficrawl.spiders.arguments import SpiderArgumentError, check_base_url
 
 
 class Command(ScrapyCrawlCommand):
@@ -27,6 +28,7 @@ class Command(ScrapyCrawlCommand):
             check = getattr(spidercls, "check_arguments", None)
             if check is not None:
                 try:
+                    check_base_url(self.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
                     check(opts.spargs, self.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
                 except SpiderArgumentError as exc:
                     raise UsageError(str(exc), print_help=False) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from rficrawl.editions import Edition, parse_editions
@@ -200,3 +201,14 @@ def check_sections(parsed: SpiderArguments) -> None:
             f"-a sections: {', '.join(unknown)} is not a section of edition(s) {names} in the "
             f"editions registry (rficrawl/editions.toml); known: {', '.join(sorted(known)) or 'none'}"
         )
+
+
+def check_base_url(value: str) -> str:
+    """The RFI_BASE_URL setting: an http(s) URL of a host, e.g. http://127.0.0.1:8000."""
+    parts = urlsplit(value or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SpiderArgumentError(
+            f"-s RFI_BASE_URL={value!r} is not a site URL: give e.g. https://www.rfi.fr or "
+            "http://127.0.0.1:8000 (a local mirror)"
+        )
+    return value.rstrip("/")

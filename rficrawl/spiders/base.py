@@ -33,7 +33,12 @@ from rficrawl import urls
 from rficrawl.editions import DEFAULT_BASE_URL, Edition
 from rficrawl.extract.article import NotAnArticle, extract_article
 from rficrawl.extract.listing import Listing, extract_listing
-from rficrawl.spiders.arguments import DateRange, SpiderArguments, parse_arguments
+from rficrawl.spiders.arguments import (
+    DateRange,
+    SpiderArguments,
+    check_base_url,
+    parse_arguments,
+)
 
 # Articles are fetched before further listing pages, so the scheduler's queue stays short and
 # memory flat however long the lists are.
@@ -55,8 +60,9 @@ class RfiSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RfiSpider:
         parsed = cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
+        base_url = check_base_url(crawler.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.configure(parsed, crawler.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
+        spider.configure(parsed, base_url)
         crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
         return spider
 

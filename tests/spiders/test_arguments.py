@@ -30,3 +30,10 @@ def test_bad_argument_exits_with_a_clear_message(spider, args, message, tmp_path
     assert message in result.log
     assert "Traceback" not in result.log
     assert result.items == []
+
+
+def test_bad_base_url_exits_with_a_clear_message(tmp_path):
+    result = run_crawl("fronts", tmp_path, settings={"RFI_BASE_URL": "127.0.0.1:8000"})
+    assert result.returncode == 2
+    assert "-s RFI_BASE_URL='127.0.0.1:8000' is not a site URL" in result.log
+    assert "Traceback" not in result.log
