@@ -13,7 +13,7 @@ tree (Scrapy + the Playwright driver + every Chromium process: the sum of their 
 which counts shared pages once), sampled every 0.1 s and bucketed by how many pages the mirror had
 served. Target: the peak between the 50th and the last page within 20% of the peak at the 50th.
 
-    .venv/bin/python bench/browser.py [--pages 200] [--concurrency 4]
+    .venv/bin/python bench/browser.py [--pages 200] [--concurrency 4] [-s NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -149,7 +149,10 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4,
                         help="pages at a time, in both crawls (default 4, the project default)")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Scrapy setting for the browser crawl, e.g. -s PLAYWRIGHT_WAIT_UNTIL=load")
     args = parser.parse_args()
+    extra = dict(item.split("=", 1) for item in args.set)
     if not (CAPTURES / CAPTURE).exists():
         print(f"bench/browser.py: the real capture {CAPTURE} is not under {CAPTURES}; "
               "set RFI_SHARED_DIR to the folder holding fixtures/rfi", file=sys.stderr)
@@ -167,7 +170,7 @@ def main() -> int:
         with MirrorServer(site.root) as server:
             plain = crawl(server, paths, work, "plain", {}, args.concurrency)
             browser = crawl(server, paths, work, "browser",
-                            {"PLAYWRIGHT_RENDER_KINDS": "article"}, args.concurrency)
+                            {"PLAYWRIGHT_RENDER_KINDS": "article", **extra}, args.concurrency)
 
     plain_rate = args.pages / plain["elapsed"]
     browser_rate = args.pages / browser["elapsed"]

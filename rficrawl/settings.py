@@ -157,6 +157,9 @@ PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# When a page counts as loaded: "load" (every subresource) or "domcontentloaded" (HTML parsed,
+# deferred scripts run; faster where ads and trackers are slow).
+PLAYWRIGHT_WAIT_UNTIL = "load"
 PLAYWRIGHT_BLOCKED_RESOURCE_TYPES = ["image", "font", "media"]
 # Seconds to wait for each batch a "load more" press or a scroll brings.
 PLAYWRIGHT_EXPAND_WAIT = 5.0

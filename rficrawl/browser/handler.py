@@ -14,6 +14,8 @@ needs around it:
 - ``meta["rficrawl_raw_document"]``: the answer is the navigation response's own bytes, not the
   DOM. Chromium shows XML (feeds, sitemaps) in its XML viewer, whose HTML is what scrapy-playwright
   would return; the escalation middleware asks for this for those kinds of pages;
+- a page counts as loaded at ``PLAYWRIGHT_WAIT_UNTIL`` (``domcontentloaded``: the server's HTML
+  parsed and its scripts run; ``load`` also waits for every subresource, ads and trackers included);
 - images, fonts and media are not downloaded by the browser unless
   ``PLAYWRIGHT_BLOCKED_RESOURCE_TYPES`` says otherwise (a ``PLAYWRIGHT_ABORT_REQUEST`` of the
   user's own takes precedence).
@@ -53,6 +55,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         remote = self.config.cdp_url or self.config.connect_url
         if self.config.browser_type_name == "chromium" and not remote:
             self.config.launch_options = launch_options(settings)
+        self.wait_until = settings.get("PLAYWRIGHT_WAIT_UNTIL") or "load"
         self.playwright_started = False
         self.start_lock = asyncio.Lock()
         self.browser_problem = chromium_problem(settings)
@@ -76,6 +79,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 if not self.playwright_started:
                     await self._launch()
                     self.playwright_started = True
+            goto = request.meta.setdefault("playwright_page_goto_kwargs", {})
+            goto.setdefault("wait_until", self.wait_until)
             if request.meta.get(RAW_DOCUMENT):
                 return await self._download_document(request)
         return await super().download_request(request)
@@ -84,7 +89,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         """Navigate to the URL in the browser and answer with the bytes the server sent."""
         page = await self._create_page(request=request, spider=self._crawler.spider)
         try:
-            answer = await page.goto(request.url)
+            answer = await page.goto(request.url, wait_until=self.wait_until)
             if answer is None:
                 raise PlaywrightError(f"{request.url}: the browser received no document")
             body = await answer.body()
