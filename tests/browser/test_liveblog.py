@@ -15,8 +15,9 @@ def browser_requests(server, prefix: str) -> list:
     return [r for r in server.log.records if r.path.startswith(prefix) and "HeadlessChrome" in r.user_agent]
 
 
+@pytest.mark.parametrize("wait_until", ["load", "domcontentloaded"])
 def test_live_blog_posts_loaded_by_xhr_and_load_more_are_all_extracted(
-    site, mirror_server_factory, browser_settings, tmp_path
+    site, mirror_server_factory, browser_settings, tmp_path, wait_until
 ):
     posts = live_posts(13)
     live_path, feed = site.live_blog("live-1", posts, per_page=5)
@@ -26,7 +27,7 @@ def test_live_blog_posts_loaded_by_xhr_and_load_more_are_all_extracted(
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(p) for p in (live_path, plain_path))},
-        settings=crawl_settings(server, browser_settings),
+        settings=crawl_settings(server, browser_settings, {"PLAYWRIGHT_WAIT_UNTIL": wait_until}),
     )
 
     assert result.returncode == 0, result.log[-3000:]
