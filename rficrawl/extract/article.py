@@ -38,9 +38,10 @@ from rficrawl.extract.sources import (
 from rficrawl.items import ArticleItem
 from rficrawl.urls import canonical_article_url
 
-# Templates (``t-content--{name}``) that carry an article body. Fronts are ``page-builder``;
-# video pages (``video``) hold a player and a caption, not an article, and are dropped.
-ARTICLE_TEMPLATES = frozenset({"article", "breaking", "report", "diaporama"})
+# Templates (``t-content--{name}``) of pages archived as articles. Fronts are ``page-builder``.
+# Video pages (``video``) are archived too, as issue 4 asks: their player is the item's ``media``
+# and their caption its body; one with neither is dropped as ``no-body``.
+ARTICLE_TEMPLATES = frozenset({"article", "breaking", "report", "diaporama", "video"})
 # Datalayer content types of pages that are not articles whatever their template.
 NOT_ARTICLE_TYPES = {"homepage": "front", "section": "front", "tag": "front", "list": "front"}
 # Scripts written without spaces between words, where each character counts as a word.

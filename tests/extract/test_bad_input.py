@@ -65,10 +65,12 @@ def test_front_is_not_an_article():
     assert caught.value.reason == "not-an-article:front"
 
 
-def test_video_page_is_not_an_article():
-    with pytest.raises(NotAnArticle) as caught:
-        extract_article(pages.response(pages.video_page(pages.article_bytes())))
-    assert caught.value.reason == "not-an-article:video"
+def test_video_page_is_archived_as_an_article(reference):
+    """Video pages are articles too (issue 4): the item keeps the page's fields and type."""
+    item = extract_article(pages.response(pages.video_page(pages.article_bytes())))
+    assert item["content_type"] == "video"
+    assert item["title"] == reference["title"]
+    assert item["content_id"] == reference["content_id"]
 
 
 def test_page_of_another_edition(reference):
