@@ -6,8 +6,10 @@ MongoDB itself supports. If a server lacks one of these, the store cannot work o
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pymongo
 import pytest
 from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -57,24 +59,71 @@ def test_unique_url_index_rejects_a_second_document(mongo_db):
     assert articles.count_documents({}) == 2  # the unordered batch still wrote the good one
 
 
-def test_duplicate_url_in_an_unordered_upsert_batch(mongo_db, mongo_server):
-    """MongoDB reports a BulkWriteError and writes the rest of the batch. FerretDB 1.24 answers
-    without ``nModified``, so pymongo raises KeyError, and the ops after the failing one are not
-    written: the store must catch both and retry the batch op by op (docs/mongo.md)."""
+def test_duplicate_url_in_an_unordered_upsert_batch(mongo_db):
+    """A BulkWriteError for the failing update, and the rest of the batch written (FerretDB 1.24
+    failed the whole command without nModified: tools/ferretdb/patches/0002)."""
     articles = mongo_db.database.articles
     articles.create_index("url", unique=True)
     articles.insert_one(_article(1))
     batch = [UpdateOne({"_id": "third"}, {"$set": {"url": _article(1)["url"]}}, upsert=True),
-             UpdateOne({"_id": "id-9"}, {"$set": _article(9)}, upsert=True)]
-    if mongo_server.kind == "ferretdb":
-        with pytest.raises(KeyError, match="nModified"):
-            articles.bulk_write(batch, ordered=False)
-        assert articles.find_one({"_id": "id-9"}) is None
-        return
+             UpdateOne({"_id": "id-9"}, {"$set": _article(9)}, upsert=True),
+             UpdateOne({"_id": "id-1"}, {"$set": {"title": "新标题"}})]
     with pytest.raises(BulkWriteError) as excinfo:
         articles.bulk_write(batch, ordered=False)
-    assert [e["code"] for e in excinfo.value.details["writeErrors"]] == [11000]
+    details = excinfo.value.details
+    assert [(e["index"], e["code"]) for e in details["writeErrors"]] == [(0, 11000)]
+    assert (details["nUpserted"], details["nModified"]) == (1, 1)
+    assert [u["index"] for u in details["upserted"]] == [1]
     assert articles.find_one({"_id": "id-9"})["url"] == _article(9)["url"]
+    assert articles.find_one({"_id": "id-1"})["title"] == "新标题"
+
+
+def test_ordered_batch_stops_at_the_duplicate(mongo_db):
+    articles = mongo_db.database.articles
+    articles.create_index("url", unique=True)
+    articles.insert_one(_article(1))
+    batch = [UpdateOne({"_id": "id-5"}, {"$set": _article(5)}, upsert=True),
+             UpdateOne({"_id": "third"}, {"$set": {"url": _article(1)["url"]}}, upsert=True),
+             UpdateOne({"_id": "id-9"}, {"$set": _article(9)}, upsert=True)]
+    with pytest.raises(BulkWriteError) as excinfo:
+        articles.bulk_write(batch, ordered=True)
+    assert [e["index"] for e in excinfo.value.details["writeErrors"]] == [1]
+    assert articles.find_one({"_id": "id-5"}) is not None
+    assert articles.find_one({"_id": "id-9"}) is None
+
+
+def test_large_batches_of_updates_to_existing_articles(mongo_db):
+    """500 updates of stored articles in one command, as the pipeline flushes them (FerretDB 1.24
+    hung from 100 on: tools/ferretdb/patches/0002). A short socket timeout turns a hang into a
+    failure."""
+    with pymongo.MongoClient(mongo_db.uri, socketTimeoutMS=60_000) as client:
+        articles = client[mongo_db.db].articles
+        articles.insert_many([_article(n) for n in range(500)])
+        result = articles.bulk_write([UpdateOne({"_id": f"id-{n}"}, {"$set": {"content_hash": "new"}})
+                                      for n in range(500)], ordered=False)
+        assert (result.matched_count, result.modified_count) == (500, 500)
+        result = articles.bulk_write([ReplaceOne({"_id": f"id-{n}"}, {**_article(n), "revision": 2}, upsert=True)
+                                      for n in range(500)], ordered=False)
+        assert (result.matched_count, result.upserted_count) == (500, 0)
+        assert articles.count_documents({"revision": 2}) == 500
+
+
+def test_concurrent_upserts_of_the_same_articles_make_one_document_each(mongo_db):
+    """Two workers storing the same new articles at once (MongoDB retries the upsert that lost the
+    insert race; FerretDB 1.24 reported a duplicate key error: tools/ferretdb/patches/0002)."""
+    def worker(n: int) -> int:
+        with pymongo.MongoClient(mongo_db.uri, socketTimeoutMS=60_000) as client:
+            articles = client[mongo_db.db].articles
+            for start in range(0, 300, 50):
+                articles.bulk_write([UpdateOne({"_id": f"id-{i}"}, {"$set": {**_article(i), "worker": n}}, upsert=True)
+                                     for i in range(start, start + 50)], ordered=False)
+        return n
+
+    with ThreadPoolExecutor(3) as pool:
+        assert sorted(pool.map(worker, range(3))) == [0, 1, 2]
+    articles = mongo_db.database.articles
+    assert articles.count_documents({}) == 300
+    assert len(articles.distinct("url")) == 300
 
 
 def test_compound_and_multikey_indexes(mongo_db, mongo_server):

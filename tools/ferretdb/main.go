@@ -4,7 +4,8 @@
 // Why a launcher: `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.x` builds a binary
 // that panics at start, because release builds generate build/version/version.txt and the module
 // does not ship it. FerretDB's supported way to run it from Go is its embeddable package, which
-// this program wraps with two flags and a clean shutdown on SIGTERM/SIGINT.
+// this program wraps with a few flags and a clean shutdown on SIGTERM/SIGINT. build.sh builds it
+// against FerretDB's source with the fixes in patches/ applied (see there).
 //
 // Usage: ferretdb-launcher -listen-addr 127.0.0.1:27017 -data-dir ./data/mongo [-exit-with-pid PID]
 package main
@@ -30,18 +31,25 @@ func main() {
 	dataDir := flag.String("data-dir", "data/mongo", "directory of the SQLite files (one per database)")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
 	exitWith := flag.Int("exit-with-pid", 0, "stop when the process with this PID is gone (0: never)")
+	synchronous := flag.String("synchronous", "normal",
+		"SQLite synchronous mode: normal (WAL commits without fsync; safe against a crash of the "+
+			"server, not of the machine) or full (fsync every commit, much slower)")
+	sqliteParams := flag.String("sqlite-params", "", "extra SQLite URI parameters, e.g. _pragma=cache_size(-65536)")
 	flag.Parse()
 
-	if err := run(*addr, *dataDir, *logLevel, *exitWith); err != nil {
+	if err := run(*addr, *dataDir, *logLevel, *synchronous, *sqliteParams, *exitWith); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb-launcher: %s\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, dataDir, logLevel string, exitWith int) error {
+func run(addr, dataDir, logLevel, synchronous, sqliteParams string, exitWith int) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("-log-level %q: %w", logLevel, err)
+	}
+	if synchronous != "normal" && synchronous != "full" {
+		return fmt.Errorf("-synchronous %q: must be normal or full", synchronous)
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return fmt.Errorf("-listen-addr %q: %w", addr, err)
@@ -62,7 +70,7 @@ func run(addr, dataDir, logLevel string, exitWith int) error {
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: sqliteURL(abs, synchronous, sqliteParams),
 	})
 	if err != nil {
 		return fmt.Errorf("starting FerretDB on %s with data in %s: %w", addr, abs, err)
@@ -99,4 +107,14 @@ func watchProcess(ctx context.Context, pid int, stop context.CancelFunc) {
 			}
 		}
 	}
+}
+
+// sqliteURL is the SQLite backend's directory URI: a file: URI ending with a slash, then parameters.
+func sqliteURL(dir, synchronous, extra string) string {
+	u := "file:" + dir + "/?_pragma=synchronous(" + synchronous + ")"
+	if extra != "" {
+		u += "&" + extra
+	}
+
+	return u
 }
