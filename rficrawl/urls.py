@@ -301,6 +301,12 @@ def _classify_in_edition(
     if last.lower().endswith(_ASSET_SUFFIXES):
         return info(kind=UrlKind.ASSET)
     if first in words.archive:
+        if _NUMBER.fullmatch(last) and len(rest) > 4:
+            # Page N of a long archive day: /fr/archives/2021/12/09-décembre-2021/2/
+            day = _classify_archive(info, rest[1:-1])
+            if day.kind == UrlKind.ARCHIVE_DAY:
+                return info(kind=UrlKind.LIST_PAGE, page=int(last), list_of=day.kind,
+                            section=day.section, year=day.year, date=day.date, slug=day.slug)
         return _classify_archive(info, rest[1:])
     dated = _DATED.match(last)
     if first in words.pages and not dated:

@@ -268,6 +268,12 @@ def test_archives():
     day = classify("/fr/archives/2021/12/09-d%C3%A9cembre-2021")
     assert (day.kind, day.date) == (UrlKind.ARCHIVE_DAY, date(2021, 12, 9))
     assert classify("/cn/档案资料库/2025/").year == 2025
+    # Page 2 of a long day is a list page of that day (so the pager is followed), while a
+    # month number under a year stays part of the archive.
+    day_page = classify("/fr/archives/2021/12/09-d%C3%A9cembre-2021/2/")
+    assert (day_page.kind, day_page.list_of, day_page.page, day_page.date) == (
+        UrlKind.LIST_PAGE, UrlKind.ARCHIVE_DAY, 2, date(2021, 12, 9))
+    assert classify("/fr/archives/2021/12/").kind == UrlKind.ARCHIVE_YEAR
     # The Cyrillic spelling of the Russian archive word is not RFI's (its first letter is Latin).
     assert classify("/ru/архивы/2013/").kind != UrlKind.ARCHIVE_YEAR
 
