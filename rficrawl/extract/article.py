@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -114,7 +115,7 @@ def extract_article(
     item = loader.load_item()
     item["body_text"] = body.text
     item["word_count"] = count_words(body.text)
-    item["content_hash"] = content_hash(title, lead, body.text)
+    item["content_hash"] = content_hash(title, lead, body.text, live_posts)
     item["live_posts"] = live_posts
     item["fetched_at"] = as_utc(fetched_at) or datetime.now(UTC)
     for field in ("authors", "tags", "keywords", "media"):
@@ -141,9 +142,13 @@ def _load_field(loader: ArticleLoader, field: str, sources: list) -> None:
             return
 
 
-def content_hash(title: str, lead: str, body_text: str) -> str:
-    """sha256 of the cleaned title, lead and body text: changes only when the words change."""
-    text = "\n\n".join(part.strip() for part in (title, lead, body_text))
+def content_hash(
+    title: str, lead: str, body_text: str, live_posts: Sequence[Mapping] = ()
+) -> str:
+    """sha256 of the cleaned title, lead and body text, and of a live blog's posts: changes only
+    when the words change, so a live blog's new posts make a new revision."""
+    posts = (f"{post.get('title') or ''}\n{post.get('text') or ''}" for post in live_posts)
+    text = "\n\n".join(part.strip() for part in (title, lead, body_text, *posts))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

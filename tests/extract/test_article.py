@@ -143,3 +143,13 @@ def test_a_saved_file_without_any_url_is_refused():
     with pytest.raises(NotAnArticle) as caught:
         extract_article(pages.response(body, "file:///tmp/page.html"))
     assert caught.value.reason == "no-url"
+
+
+def test_live_posts_are_part_of_the_content_hash():
+    """A live blog's new posts make a new revision; an article without posts keeps its hash."""
+    plain = content_hash("title", "lead", "body")
+    assert content_hash("title", "lead", "body", []) == plain
+    one = content_hash("title", "lead", "body", [{"title": "10:00", "text": "first post"}])
+    two = content_hash("title", "lead", "body", [{"title": "10:00", "text": "first post"},
+                                                {"title": "10:05", "text": "second post"}])
+    assert len({plain, one, two}) == 3
