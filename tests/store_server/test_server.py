@@ -7,6 +7,7 @@ servers of their own, to check the fallback order, forced kinds, restarts and th
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -121,9 +122,7 @@ def test_forced_kind_is_never_a_silent_fallback(auto_env, tmp_path):
 def test_forced_ferretdb_without_go_says_how_to_fix_it(auto_env, tmp_path):
     """A fresh checkout on a machine without Go: the launcher cannot be built, and the error says so."""
     tools = tmp_path / "checkout" / "tools" / "ferretdb"
-    tools.mkdir(parents=True)
-    for name in ("build.sh", "go.mod", "go.sum", "main.go"):
-        (tools / name).write_bytes((srv.FERRETDB_BUILD_SCRIPT.parent / name).read_bytes())
+    shutil.copytree(srv.FERRETDB_BUILD_SCRIPT.parent, tools)
     auto_env.setattr(srv, "FERRETDB_BUILD_SCRIPT", tools / "build.sh")
     auto_env.setattr(srv, "FERRETDB_LAUNCHER", tmp_path / "checkout" / ".cache" / "ferretdb" / "ferretdb-launcher")
     auto_env.setenv("GO", str(tmp_path / "no-go"))
