@@ -58,7 +58,7 @@ class StoragePipeline:
         self.buffer: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
-        self.in_flight: asyncio.Future | None = None
+        self.writes: set[asyncio.Future] = set()
         self.ready = False
         self.gave_up = False
 
@@ -106,22 +106,28 @@ class StoragePipeline:
             # One batch in flight while the next fills: the loop validates and converts while the
             # worker thread waits on the server. Waiting for the previous batch is the backpressure
             # that bounds memory when the server is slow or away.
-            if self.in_flight is not None:
-                await self.in_flight
-            batch, self.buffer = self.buffer, []
-            self.in_flight = asyncio.ensure_future(self._write(batch))
+            await self._wait_writes()
+            self._send()
         return item
 
     async def flush(self) -> None:
-        """Write everything buffered, after the batch in flight."""
-        while self.in_flight is not None:
-            pending = self.in_flight
-            await pending
-            if self.in_flight is pending:  # else process_item sent another batch meanwhile
-                self.in_flight = None
-        if self.buffer:
-            batch, self.buffer = self.buffer, []
-            await self._write(batch)
+        """Write everything buffered and wait for every write in flight."""
+        while True:
+            await self._wait_writes()
+            if not self.buffer:
+                return
+            self._send()
+
+    def _send(self) -> None:
+        batch, self.buffer = self.buffer, []
+        self.writes.add(asyncio.ensure_future(self._write(batch)))
+
+    async def _wait_writes(self) -> None:
+        # shield: cancelling the flush timer at close must not cancel a write (nor its accounting).
+        while self.writes:
+            task = next(iter(self.writes))
+            await asyncio.shield(task)
+            self.writes.discard(task)
 
     async def _write(self, batch: list[dict[str, Any]]) -> None:
         """Hand a batch to the worker thread and account for what it did."""

@@ -21,11 +21,22 @@ __all__ = ["chosen", "site"]  # fixtures shared with test_crawl
 
 
 def start_crawl(settings: dict, args: dict, out: Path) -> subprocess.Popen:
+    """``scrapy crawl article`` in the background; its log goes to ``out/crawl.log``."""
     out.mkdir(parents=True, exist_ok=True)
     cmd = scrapy_command("article", args, {**settings, "STATS_FILE": str(out / "stats.json")})
-    return subprocess.Popen(
-        cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    log = (out / "crawl.log").open("w")
+    return subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def finish(proc: subprocess.Popen, out: Path) -> str:
+    """Wait for the crawl (killing it if it hangs) and return its log."""
+    try:
+        proc.wait(timeout=240)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return (out / "crawl.log").read_text()
 
 
 def crash(server) -> None:
@@ -67,8 +78,7 @@ def test_server_restarted_mid_crawl_loses_nothing(
     crash(fresh_mongo_server)
     time.sleep(2.5)
     fresh_mongo_server.start()
-    log, _ = proc.communicate(timeout=240)
-    (tmp_path / "crawl.log").write_text(log)
+    log = finish(proc, tmp_path / "crawl")
     assert proc.returncode == 0, log[-3000:]
     assert stored_before < N_ARTICLES
     assert "retrying" in log  # the outage really happened during the crawl
@@ -97,7 +107,7 @@ def test_server_gone_at_the_end_spills_and_replay_loads(
     proc = start_crawl(settings, {"urls_file": url_file(tmp_path, chosen)}, tmp_path / "crawl")
     stored = wait_for_articles(fresh_mongo_server.uri, "spill", 2, proc)
     crash(fresh_mongo_server)
-    log, _ = proc.communicate(timeout=240)
+    log = finish(proc, tmp_path / "crawl")
     assert proc.returncode == 0, log[-3000:]
     spills = list((tmp_path / "spill").glob("*.jsonl"))
     assert len(spills) == 1, log[-3000:]
