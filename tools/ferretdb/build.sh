@@ -35,6 +35,11 @@ if [ -z "$GO" ] || ! [ -x "$(command -v "$GO" || true)" ]; then
   exit 1
 fi
 
+if ! command -v patch >/dev/null 2>&1; then
+  echo "ferretdb build: the patch command is missing (Debian package: patch); the FerretDB launcher was not built" >&2
+  exit 1
+fi
+
 echo "ferretdb build: building the FerretDB launcher with $("$GO" version | cut -d' ' -f3) (first time: one to three minutes)" >&2
 start=$(date +%s)
 cd "$SRC"
