@@ -291,7 +291,7 @@ def _expand(path: Path, where: str, key: str, value: str) -> str:
         if variable not in os.environ:
             raise ScheduleError(
                 f"{path}: {where} {key} needs the environment variable {variable}, which is not "
-                "set; export it (see README.md, "Deploying")"
+                "set; export it (see README.md, 'Deploying')"
             )
         return os.environ[variable]
 
