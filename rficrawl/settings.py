@@ -106,6 +106,12 @@ ITEM_PIPELINES["rficrawl.store.pipeline.StoragePipeline"] = 800
 # Articles per bulk write, and the longest time (seconds) an article waits in the buffer.
 STORE_BATCH_SIZE = 500
 STORE_FLUSH_INTERVAL = 5.0
+# Acknowledged writes: an item leaves the pipeline only once stored (or spilled), so a worker
+# killed with articles in its buffer loses none of them: their requests stay leased in the shared
+# frontier and another worker fetches them again. Empty: on when REDIS_URL is set. The buffer is
+# then flushed at least every STORE_ACK_FLUSH_INTERVAL seconds, since items wait for it.
+STORE_ACK_WRITES = ""
+STORE_ACK_FLUSH_INTERVAL = 0.5
 # Seconds a client call may wait for an unreachable server before it counts as a failure.
 STORE_TIMEOUT = 5.0
 # While MongoDB is away a batch is retried with backoff (up to STORE_RETRY_MAX_DELAY s between

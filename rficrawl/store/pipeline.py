@@ -55,7 +55,17 @@ class StoragePipeline:
         self.timeout = settings.getfloat("STORE_TIMEOUT")
         self.seen_resolution = settings.getfloat("STORE_SEEN_RESOLUTION")
         self.spill_dir = Path(settings.get("STORE_SPILL_DIR"))
+        # Acknowledged writes: process_item returns only once its article is stored (or spilled),
+        # so whoever waits on the item (the Redis frontier's lease) never forgets an article that
+        # a killed worker still had in its buffer. On by default with a shared frontier.
+        ack = settings.get("STORE_ACK_WRITES")
+        self.ack_writes = settings.getbool("STORE_ACK_WRITES") if ack not in (None, "") else bool(
+            settings.get("REDIS_URL"))
+        if self.ack_writes:
+            self.flush_interval = min(self.flush_interval,
+                                      settings.getfloat("STORE_ACK_FLUSH_INTERVAL"))
         self.buffer: list[dict[str, Any]] = []
+        self.buffer_stored: asyncio.Future | None = None
         self.counts: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
         self.writes: set[asyncio.Future] = set()
@@ -102,13 +112,22 @@ class StoragePipeline:
             url = item.get("url") if hasattr(item, "get") else None
             raise DropItem(f"article not stored, {exc} (url {url})") from None
         self.buffer.append(to_document(item))
+        stored = self._buffer_stored() if self.ack_writes else None
         if len(self.buffer) >= self.batch_size:
             # One batch in flight while the next fills: the loop validates and converts while the
             # worker thread waits on the server. Waiting for the previous batch is the backpressure
             # that bounds memory when the server is slow or away.
             await self._wait_writes()
             self._send()
+        if stored is not None:
+            await asyncio.shield(stored)
         return item
+
+    def _buffer_stored(self) -> asyncio.Future:
+        """The future that completes when the batch now filling is written (or spilled)."""
+        if self.buffer_stored is None:
+            self.buffer_stored = asyncio.get_running_loop().create_future()
+        return self.buffer_stored
 
     async def flush(self) -> None:
         """Write everything buffered and wait for every write in flight."""
@@ -120,7 +139,11 @@ class StoragePipeline:
 
     def _send(self) -> None:
         batch, self.buffer = self.buffer, []
-        self.writes.add(asyncio.ensure_future(self._write(batch)))
+        stored, self.buffer_stored = self.buffer_stored, None
+        task = asyncio.ensure_future(self._write(batch))
+        if stored is not None:
+            task.add_done_callback(lambda _: stored.done() or stored.set_result(None))
+        self.writes.add(task)
 
     async def _wait_writes(self) -> None:
         # shield: cancelling the flush timer at close must not cancel a write (nor its accounting).

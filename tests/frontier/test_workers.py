@@ -200,11 +200,12 @@ def test_killed_worker_leaves_no_article_missing_in_mongodb(
     site, mirror_server_factory, redis_server, mongo_db, workers, tmp_path
 ):
     server = mirror_server_factory(site.root, delay=0.5)
-    # STORE_BATCH_SIZE=1: the storage pipeline has written an article when process_item returns,
-    # so a request is acknowledged only once its article is in MongoDB (docs/frontier.md).
+    # With REDIS_URL set the storage pipeline acknowledges writes (STORE_ACK_WRITES): an item
+    # leaves it only once stored, so a request is released only once its article is in MongoDB,
+    # whatever the batch size (docs/frontier.md).
     settings = frontier_settings(
         server, redis_server, CONCURRENT_REQUESTS=2, MONGO_URI=mongo_db.uri,
-        MONGO_DATABASE=mongo_db.db, STORE_BATCH_SIZE=1,
+        MONGO_DATABASE=mongo_db.db,
     )
     victim = Worker.start("victim", "fronts", tmp_path, settings, ARGS)
     workers.append(victim)

@@ -86,6 +86,43 @@ def test_items_stored_in_batches_and_bad_ones_dropped_with_reason(mongo_db, db, 
     assert not (tmp_path / "spill").exists()
 
 
+def test_acknowledged_writes_return_each_item_only_once_stored(mongo_db, db, tmp_path):
+    """With a shared frontier (REDIS_URL set) an item leaves the pipeline only once its article is
+    in MongoDB, even with a batch far from full: a worker killed afterwards loses nothing."""
+    pipeline = pipeline_for(
+        {
+            "MONGO_URI": mongo_db.uri,
+            "MONGO_DATABASE": mongo_db.db,
+            "STORE_BATCH_SIZE": 500,
+            "STORE_FLUSH_INTERVAL": 60,
+            "REDIS_URL": "redis://127.0.0.1:1/0",  # only read as "a frontier is shared"
+            "STORE_SPILL_DIR": str(tmp_path / "spill"),
+        }
+    )
+    assert pipeline.ack_writes
+
+    async def feed() -> list[int]:
+        await pipeline.open_spider()
+        stored_when_returned = []
+        for n in range(3):
+            item = await pipeline.process_item(make_item(n))
+            stored_when_returned.append(db.articles.count_documents({"url": item["url"]}))
+        await pipeline.close_spider()
+        await pipeline.spider_closed(pipeline.crawler.spider, "finished")
+        return stored_when_returned
+
+    assert asyncio.run(feed()) == [1, 1, 1]
+
+
+def test_writes_are_not_acknowledged_without_a_shared_frontier(mongo_db):
+    pipeline = pipeline_for({"MONGO_URI": mongo_db.uri, "MONGO_DATABASE": mongo_db.db,
+                             "REDIS_URL": ""})
+    assert not pipeline.ack_writes
+    forced = pipeline_for({"MONGO_URI": mongo_db.uri, "MONGO_DATABASE": mongo_db.db,
+                           "REDIS_URL": "", "STORE_ACK_WRITES": True})
+    assert forced.ack_writes
+
+
 def test_crawl_record_written_at_open(mongo_db, db, tmp_path):
     pipeline = pipeline_for({"MONGO_URI": mongo_db.uri, "MONGO_DATABASE": mongo_db.db})
 
