@@ -52,15 +52,20 @@ def run_crawl(
     timeout: float = 240,
     env: dict[str, str] | None = None,
 ) -> CrawlResult:
-    """Run one crawl to completion; items from the -O feed, stats from STATS_FILE."""
+    """Run one crawl to completion; items from the -O feed, stats from STATS_FILE.
+
+    Storage is off (``MONGO_URI`` empty) unless ``settings`` gives a ``MONGO_URI``."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     feed = tmp_path / output_name
     stats_file = tmp_path / (output_name + ".stats.json")
-    all_settings = {"STATS_FILE": str(stats_file), "REMOTE_CONTROL_ENABLED": False}
+    # No store unless the test gives one: a crawl would otherwise wait for a MongoDB at the
+    # default address and spill its items into ./data/spill.
+    all_settings = {"STATS_FILE": str(stats_file), "REMOTE_CONTROL_ENABLED": False, "MONGO_URI": ""}
     all_settings.update(settings or {})
     cmd = scrapy_command(spider, args, all_settings, feed)
     proc = subprocess.run(
         cmd,
+        check=False,
         cwd=REPO_ROOT,
         env={**os.environ, **(env or {})},
         capture_output=True,
