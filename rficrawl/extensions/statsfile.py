@@ -27,7 +27,7 @@ class StatsFile:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "StatsFile":
+    def from_crawler(cls, crawler: Crawler) -> StatsFile:
         path = crawler.settings.get("STATS_FILE")
         if not path:
             raise NotConfigured("STATS_FILE not set")
