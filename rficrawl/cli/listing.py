@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
 from urllib.parse import unquote
@@ -18,9 +17,8 @@ from urllib.parse import unquote
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
-from rficrawl.cli.extract import _fetch, _read
 from rficrawl.cli.main import CommandError
-from rficrawl.editions import DEFAULT_BASE_URL
+from rficrawl.cli.pages import add_page_arguments, fetch_page, read_page
 from rficrawl.export.jsonfeed import jsonable
 from rficrawl.extract.listing import Listing, extract_listing
 
@@ -37,25 +35,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "summary. PATH_OR_URL is a saved HTML file or an http(s) URL; a www.rfi.fr URL is fetched "
         "from RFI_BASE_URL when that points at a mirror.",
     )
-    parser.add_argument("source", metavar="PATH_OR_URL", help="saved HTML file, or page URL")
-    parser.add_argument(
-        "--url",
-        help="the page's URL on rfi.fr, for a saved file (default: the file's canonical link)",
+    add_page_arguments(
+        parser,
+        source_help="saved HTML file, or page URL",
+        url_help="the page's URL on rfi.fr, for a saved file (default: the file's canonical link)",
     )
     parser.add_argument("--format", choices=("json", "summary"), default="json",
                         help="json (default), or summary: counts and decoded URLs")
-    parser.add_argument(
-        "--base-url",
-        default=os.environ.get("RFI_BASE_URL") or DEFAULT_BASE_URL,
-        help="where rfi.fr is (default: $RFI_BASE_URL, else %(default)s)",
-    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     base_url = args.base_url.rstrip("/")
     if args.source.startswith(("http://", "https://")):
-        response = _fetch(args.source, base_url)
+        response = fetch_page(args.source, base_url)
         listing = extract_listing(response, base_url=base_url)
     else:
         response = _saved_page(Path(args.source), args.url)
@@ -69,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _saved_page(path: Path, url: str | None) -> HtmlResponse:
     """A saved file, placed at its rfi.fr URL so that its relative links resolve."""
-    page = _read(path, None)
+    page = read_page(path, None)
     page_url = url or Selector(text=page.text).css('link[rel="canonical"]::attr(href)').get()
     if not page_url or not page_url.startswith(("http://", "https://")):
         raise CommandError(f"{path}: the page does not state its canonical URL; give it with "
