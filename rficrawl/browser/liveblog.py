@@ -76,11 +76,9 @@ class LiveBlogMiddleware(BrowserMiddleware):
             return response
         self.stats.inc_value(f"{STAT}/found")
         try:
-            rendered = await self.render(request, "liveblog", self.expansion)
+            rendered = await self.render_page(request, "liveblog", self.expansion)
         except RenderFailed as exc:
             return self._failed(request, response, str(exc))
-        if rendered.status != 200 or not isinstance(rendered, HtmlResponse):
-            return self._failed(request, response, f"HTTP {rendered.status}")
         for result in expansion_results(rendered):
             self.stats.inc_value(f"{STAT}/loads", result.loads)
             self.stats.inc_value(f"{STAT}/posts", result.items)

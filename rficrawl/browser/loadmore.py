@@ -62,11 +62,9 @@ class LoadMoreMiddleware(BrowserMiddleware):
         )
         self.stats.inc_value(f"{STAT}/found")
         try:
-            rendered = await self.render(request, "load_more", expansion)
+            rendered = await self.render_page(request, "load_more", expansion)
         except RenderFailed as exc:
             return self._failed(request, response, str(exc))
-        if rendered.status != 200 or not isinstance(rendered, HtmlResponse):
-            return self._failed(request, response, f"HTTP {rendered.status}")
         for result in expansion_results(rendered):
             self.stats.inc_value(f"{STAT}/loads", result.loads)
             if not result.complete:

@@ -20,7 +20,7 @@ from scrapy.exceptions import (
     NotConfigured,
     ResponseDataLossError,
 )
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy_playwright.page import PageMethod
 from twisted.internet.error import ConnectError
 
@@ -123,3 +123,13 @@ class BrowserMiddleware:
             )
         except RENDER_ERRORS as exc:
             raise RenderFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    async def render_page(
+        self, request: Request, reason: str, expansion: Expansion
+    ) -> HtmlResponse:
+        """``render`` for the expanding middlewares, which can use only an HTML page the browser
+        got with status 200: anything else raises RenderFailed too."""
+        rendered = await self.render(request, reason, expansion)
+        if rendered.status != 200 or not isinstance(rendered, HtmlResponse):
+            raise RenderFailed(f"HTTP {rendered.status}")
+        return rendered
