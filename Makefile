@@ -22,6 +22,7 @@ demo: setup
 
 bench: setup-dev
 	$(PY) bench/extract.py
+	$(PY) bench/listing.py
 	$(PY) bench/store.py
 	$(PY) bench/crawl.py
 	$(PY) bench/browser.py
