@@ -154,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         "--unchanged-count",
         type=int,
         default=None,
-        help="articles fed again in pass 2 (default: --count). On FerretDB 1.x/SQLite every "
-        "lookup scans the collection, so pass 2 over 50,000 articles takes tens of minutes there",
+        help="articles fed again in pass 2 (default: --count). An unpatched FerretDB 1.24 scans "
+        "the collection for every _id lookup, so pass 2 over 50,000 articles takes tens of "
+        "minutes there (the launcher in tools/ferretdb/ carries the fix)",
     )
     args = parser.parse_args(argv)
     items = make_items(args.count)
