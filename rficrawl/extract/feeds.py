@@ -46,6 +46,12 @@ class FeedEntry:
         """The best date for range filtering: publication, else last modification."""
         return self.published_at or self.modified_at
 
+    @property
+    def changed_at(self) -> dt.datetime | None:
+        """The newest date the entry gives: what ``refresh=modified`` compares with the store."""
+        dates = [d for d in (self.published_at, self.modified_at) if d is not None]
+        return max(dates, default=None)
+
 
 @dataclass
 class SitemapDocument:

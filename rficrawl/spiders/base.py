@@ -43,6 +43,8 @@ from rficrawl.spiders.arguments import (
 # Articles are fetched before further listing pages, so the scheduler's queue stays short and
 # memory flat however long the lists are.
 ARTICLE_PRIORITY = 10
+# (url, date for since/until, newest date the listing gives): feeds and sitemaps give both.
+ListedEntry = tuple[str, dt.datetime | None, dt.datetime | None]
 STAT = "rficrawl/discovery"
 
 
@@ -95,15 +97,19 @@ class RfiSpider(scrapy.Spider):
         return Request(url, callback=callback, meta={"rfi_kind": self.kind_of(url), **meta})
 
     def article_requests(
-        self, entries: Iterable[tuple[str, dt.datetime | None]]
+        self, entries: Iterable[tuple[str, dt.datetime | None] | ListedEntry]
     ) -> Iterator[Request]:
-        """Requests for the articles among (url, listing date) entries, once each, in date range.
+        """Requests for the articles among (url, listing date[, changed at]) entries, once each,
+        in date range.
 
         Entries that are not articles, or are off-site, are skipped; so is an article whose URL
-        date or listing date is outside since/until, before anything is fetched.
+        date or listing date is outside since/until, before anything is fetched. The newest date
+        the listing gives (its last modification, else the listing date) goes with the request as
+        ``rfi_listing_date``, for ``refresh=modified``.
         """
         stats = self.crawler.stats
-        for url, listing_date in entries:
+        for url, listing_date, *changed in entries:
+            newest = changed[0] if changed and changed[0] is not None else listing_date
             info = urls.classify(url, self.base_url)
             if not info.is_article:  # articles and podcast episodes (with their media)
                 continue
@@ -115,8 +121,8 @@ class RfiSpider(scrapy.Spider):
                 stats.inc_value(f"{STAT}/out_of_range")
                 continue
             meta: dict[str, Any] = {"rfi_kind": str(info.kind)}
-            if listing_date is not None:
-                meta["rfi_listing_date"] = listing_date
+            if newest is not None:
+                meta["rfi_listing_date"] = newest
             request = Request(
                 urls.to_base(public, self.base_url),
                 callback=self.parse_article,

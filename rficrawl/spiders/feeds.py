@@ -62,4 +62,6 @@ class FeedsSpider(RfiSpider):
             self.logger.warning("Skipped a feed: %s", exc)
             self.crawler.stats.inc_value("rficrawl/discovery/bad_feed")
             return
-        yield from self.article_requests((entry.url, entry.date) for entry in entries)
+        yield from self.article_requests(
+            (entry.url, entry.date, entry.changed_at) for entry in entries
+        )

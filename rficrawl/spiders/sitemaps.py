@@ -63,4 +63,6 @@ class SitemapsSpider(RfiSpider):
                     continue
                 yield self.page_request(child.url, self.parse_sitemap)
             return
-        yield from self.article_requests((entry.url, entry.date) for entry in document.entries)
+        yield from self.article_requests(
+            (entry.url, entry.date, entry.changed_at) for entry in document.entries
+        )

@@ -3,7 +3,10 @@ once a whole list page is known (needs the MongoDB-wire server of tests/support/
 
 from __future__ import annotations
 
-from tests.spiders.conftest import article_paths, crawl
+import re
+import shutil
+
+from tests.spiders.conftest import article_paths, crawl, paths_of
 from tests.support.mirror_build import PAGED_SECTION
 
 
@@ -31,3 +34,36 @@ def test_second_run_fetches_no_known_article_and_stops_paging(site, server, tmp_
     third = crawl("fronts", server, tmp_path / "3", {**args, "refresh": "all"}, store)
     assert third.urls() == expected
     assert len(article_paths(server)) == len(expected)
+
+
+def test_refresh_modified_refetches_only_articles_listed_as_changed(site, mirror_server_factory,
+                                                                    tmp_path, mongo_db):
+    """-a refresh=modified: a stored article is fetched again only when the sitemap's lastmod is
+    newer than what the store holds (here one entry of news.xml is edited after the first run)."""
+    root = tmp_path / "mirror"
+    shutil.copytree(site.root, root)
+    server = mirror_server_factory(root)
+    store = {"MONGO_URI": mongo_db.uri, "MONGO_DATABASE": mongo_db.db}
+    args = {"editions": "cn", "sitemaps": "news"}
+    first = crawl("sitemaps", server, tmp_path / "1", args, store)
+    stored = first.urls()
+    assert stored and stored <= set(site.news_sitemaps["cn"])
+
+    news = root / "sitemaps" / "cn" / "news.xml"
+    text = news.read_text(encoding="utf-8")
+    edited = min(stored)
+    block = re.search(rf"<url>\s*<loc>{re.escape(edited)}</loc>\s*<lastmod>[^<]*</lastmod>", text)
+    assert block is not None
+    newer = re.sub(r"<lastmod>[^<]*</lastmod>", "<lastmod>2025-12-05T08:00:00Z</lastmod>",
+                   block.group(0))
+    news.write_text(text.replace(block.group(0), newer), encoding="utf-8")
+
+    server.log.clear()
+    second = crawl("sitemaps", server, tmp_path / "2", {**args, "refresh": "modified"}, store)
+    assert article_paths(server) == paths_of({edited})
+    assert second.stats["rficrawl/known/refetched"] == 1
+    assert second.stats["rficrawl/known/skipped"] == len(stored) - 1
+
+    server.log.clear()
+    crawl("sitemaps", server, tmp_path / "3", {**args, "refresh": "never"}, store)
+    assert article_paths(server) == set()
