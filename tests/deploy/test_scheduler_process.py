@@ -44,7 +44,7 @@ def test_scheduler_logs_decisions_reloads_on_sighup_and_stops_on_sigterm(tmp_pat
     log_path = tmp_path / "scheduler.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "rficrawl.cli.main", "schedule", "run", "--config", str(config)],
+            [sys.executable, "-m", "rficrawl", "schedule", "run", "--config", str(config)],
             cwd=REPO_ROOT,
             env=os.environ.copy(),
             stdout=log,

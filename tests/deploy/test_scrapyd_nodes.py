@@ -192,7 +192,7 @@ def test_schedule_fires_on_both_nodes_and_the_crawls_run(
     env = {**os.environ, "TEST_SCRAPYD_USER": USERNAME, "TEST_SCRAPYD_PASSWORD": PASSWORD}
     with log_path.open("w") as log:
         scheduler = subprocess.Popen(
-            [sys.executable, "-m", "rficrawl.cli.main", "schedule", "run", "--config", str(config)],
+            [sys.executable, "-m", "rficrawl", "schedule", "run", "--config", str(config)],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
@@ -302,7 +302,7 @@ def test_running_job_is_not_started_twice(nodes, tmp_path, tmp_path_factory, cre
                 [
                     sys.executable,
                     "-m",
-                    "rficrawl.cli.main",
+                    "rficrawl",
                     "schedule",
                     "run",
                     "--config",
