@@ -19,7 +19,7 @@ from rficrawl.cli.main import main
 from rficrawl.mirror import MirrorServer
 from tests.support.mirror import mirror_settings
 from tests.support.mirror_build import build_mirror, site_path
-from tests.support.scrapyd import PASSWORD, USERNAME, ScrapydProcess, deploy_project
+from tests.support.scrapyd import PASSWORD, USERNAME, ScrapydProcess, deploy_to_nodes
 
 pytestmark = pytest.mark.slow
 
@@ -27,15 +27,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def two_nodes(scrapyd_factory) -> Iterator[dict[str, ScrapydProcess]]:
     nodes = {name: scrapyd_factory(name) for name in ("node1", "node2")}
-    env = {
-        "SCRAPYD_NODE1_URL": nodes["node1"].url,
-        "SCRAPYD_NODE2_URL": nodes["node2"].url,
-        "SCRAPYD_USERNAME": USERNAME,
-        "SCRAPYD_PASSWORD": PASSWORD,
-    }
-    for name in nodes:
-        result = deploy_project(name, env)
-        assert json.loads(result.stdout)["status"] == "ok", result.stdout + result.stderr
+    deploy_to_nodes(nodes)
     yield nodes
 
 

@@ -29,7 +29,7 @@ from tests.support.scrapyd import (
     REPO_ROOT,
     USERNAME,
     ScrapydProcess,
-    deploy_project,
+    deploy_to_nodes,
     free_port,
 )
 
@@ -45,18 +45,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Scrapy
     try:
         for name in ("node1", "node2"):
             started[name] = ScrapydProcess(tmp_path_factory.mktemp(name), free_port()).start()
-        env = {
-            "SCRAPYD_NODE1_URL": started["node1"].url,
-            "SCRAPYD_NODE2_URL": started["node2"].url,
-            "SCRAPYD_USERNAME": USERNAME,
-            "SCRAPYD_PASSWORD": PASSWORD,
-        }
-        for name in started:
-            result = deploy_project(name, env)
-            assert result.returncode == 0, result.stderr
-            # scrapyd answers HTTP 200 even when it cannot load the egg: read its verdict.
-            answer = json.loads(result.stdout)
-            assert answer["status"] == "ok", answer.get("message")
+        for answer in deploy_to_nodes(started).values():
             assert answer["project"] == PROJECT and answer["spiders"] >= 2
         yield started
     finally:

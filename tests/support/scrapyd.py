@@ -12,6 +12,7 @@ would.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -178,6 +179,21 @@ def deploy_project(
         text=True,
         timeout=timeout,
     )
+
+
+def deploy_to_nodes(nodes: dict[str, ScrapydProcess]) -> dict[str, dict]:
+    """``scrapyd-deploy`` to each node (deploy targets node1, node2 of scrapy.cfg), as a user does;
+    returns scrapyd's answer per node. scrapyd answers HTTP 200 even when it cannot load the egg,
+    so its verdict is read and must be "ok"."""
+    env = {f"SCRAPYD_{name.upper()}_URL": node.url for name, node in nodes.items()}
+    env.update(SCRAPYD_USERNAME=USERNAME, SCRAPYD_PASSWORD=PASSWORD)
+    answers = {}
+    for name in nodes:
+        result = deploy_project(name, env)
+        assert result.returncode == 0, result.stderr
+        answers[name] = json.loads(result.stdout)
+        assert answers[name]["status"] == "ok", answers[name].get("message")
+    return answers
 
 
 @pytest.fixture
