@@ -62,8 +62,9 @@ def may_need_repair(body: bytes, encoding: str) -> bool:
     """Whether a page's tree may hold text that ``repair_text`` would change.
 
     Cheap (scans of the bytes in C, a fraction of the parse) so that clean pages, nearly all of
-    them, skip the walk of their tree. Conservative: a page in an encoding where control characters are not single
-    bytes (UTF-16...) is always walked.
+    them, skip the walk of their tree. Conservative: a page in an encoding where control
+    characters are not single bytes (UTF-16...) is always walked, and so is one with a
+    reference beyond Unicode.
     """
     if not _controls_are_bytes(encoding):
         return True
@@ -77,7 +78,10 @@ def may_need_repair(body: bytes, encoding: str) -> bool:
             number = _REFERENCE_NUMBER.match(body, at + 1)
             if number is not None:
                 hexadecimal, decimal = number.groups()
-                code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+                digits = (hexadecimal or decimal).lstrip(b"0") or b"0"
+                if len(digits) > 7:  # beyond Unicode (and maybe too long for int() to read)
+                    return True
+                code = int(digits, 16) if hexadecimal else int(digits)
                 if code > 0x10FFFF or _NOT_XML.match(chr(code)):
                     return True
         at = body.find(b"#", at + 1)

@@ -3,9 +3,10 @@
 ``ArticlePage`` parses the response with lxml (once: parsing is the crawler's main CPU cost) and
 finds the JSON-LD ``NewsArticle``, the head's meta and link tags, the ``datalayer`` JSON and the
 article's template. Text is repaired as it leaves the parsers (``rficrawl.extract.repair``): the
-tree once parsed, each JSON value once loaded. Each source class has one method per field it can answer, returning raw
-values that the loader's input processors clean (``rficrawl.extract.loader``). A method that has
-nothing returns None; a source that is missing or broken answers nothing, never raises.
+tree once parsed, each JSON value once loaded. Each source class has one method per field it can
+answer, returning raw values that the loader's input processors clean
+(``rficrawl.extract.loader``). A method that has nothing returns None; a source that is missing
+or broken answers nothing, never raises.
 """
 
 from __future__ import annotations

@@ -90,6 +90,8 @@ def test_real_pages_are_not_walked(name):
     (b"&#xFFFE;", True),
     (b"&#55357;", True),  # a surrogate
     (b"&#1114112;", True),  # beyond Unicode
+    (b"&#" + b"9" * 5000 + b";", True),  # more digits than int() reads
+    (b"&#x00000000041;", False),  # "A", with leading zeros
     (b"&#9;&#10;&#x0D;", False),
     (b"&#x1F600;&#039;&#x4E2D;", False),
     (b"#1 &amp;#1;", False),  # not a reference
