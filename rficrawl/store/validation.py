@@ -50,6 +50,9 @@ FUTURE_TOLERANCE = dt.timedelta(days=2)
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 WRITER_HEADROOM_BYTES = 16 * 1024
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
+# Keys FerretDB refuses and MongoDB cannot query: "$..." and dotted ones; BSON refuses NUL.
+_BAD_KEY = re.compile("^[$]|[.\x00]")
+_CONTAINERS = (dict, list, tuple)
 # What bson.encode raises for a value it cannot take: InvalidDocument (no BSON type), a
 # UnicodeEncodeError (a lone surrogate), ValueError (a UUID), OverflowError (an int over 64 bits).
 _UNENCODABLE = (BSONError, ValueError, ArithmeticError)
@@ -163,28 +166,27 @@ def check_document(doc: Mapping[str, Any]) -> None:
 def _first_bad_key(doc: Mapping[str, Any]) -> tuple[str, str] | None:
     """(field, key) of the first bad key of the document, its fields' own names included."""
     for name, value in doc.items():
-        key = _bad_key(name) or _bad_key_inside(value)
-        if key is not None:
-            return name, key
+        if isinstance(name, str) and _BAD_KEY.search(name):
+            return name, name
+        if isinstance(value, _CONTAINERS):
+            key = _bad_key_in(value)
+            if key is not None:
+                return name, key
     return None
 
 
-def _bad_key(key: Any) -> str | None:
-    if isinstance(key, str) and (key.startswith("$") or "." in key or "\x00" in key):
-        return key
-    return None
+def _bad_key_in(value: dict | list | tuple) -> str | None:
+    """The first bad key in the objects of a value (and of the lists in it), else None.
 
-
-def _bad_key_inside(value: Any) -> str | None:
-    """The first bad key in the objects of a value (and of the lists in it), else None."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            found = _bad_key(key) or _bad_key_inside(item)
-            if found is not None:
-                return found
-    elif isinstance(value, list | tuple):
-        for item in value:
-            found = _bad_key_inside(item)
+    Documents are plain dicts and lists (``to_document``, ``json_util``): testing for those,
+    not for the Mapping ABC, and skipping scalars keeps the walk cheaper than BSON's encoding.
+    """
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(key, str) and _BAD_KEY.search(key):
+            return key
+        if isinstance(item, _CONTAINERS):
+            found = _bad_key_in(item)
             if found is not None:
                 return found
     return None
