@@ -23,9 +23,8 @@ from rficrawl.store.connection import (
     ensure_indexes,
     redact,
 )
-from rficrawl.store.documents import to_document
-from rficrawl.store.spill import BadLine, read_lines
-from rficrawl.store.validation import InvalidItem, validate_item
+from rficrawl.store.spill import BadLine, count_lines, read_lines
+from rficrawl.store.validation import InvalidItem, storable_document
 from rficrawl.store.writer import ArticleWriter, WriteResult
 
 REPLAY_BATCH = 500
@@ -72,8 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Store the articles of JSON lines files: the spill files a crawl writes "
         "under data/spill/ when MongoDB was away, or feeds written by `scrapy crawl -O "
         "items.jsonl`. Same validation and write logic as a crawl, so replaying twice "
-        "changes nothing more. Exit status 1 if some lines could not be stored (they are "
-        "listed; the file is kept as it is).",
+        "changes nothing more. A line that is cut off, corrupt or refused costs only itself: "
+        "each is listed on stderr as FILE:LINE: why, the others are stored, and the exit "
+        "status is then 1 (the file is kept as it is).",
     )
     replay.add_argument("files", nargs="+", type=Path, metavar="FILE")
     replay.add_argument("--batch-size", type=int, default=REPLAY_BATCH, help="default %(default)s")
@@ -110,8 +110,7 @@ def run_replay(args: argparse.Namespace) -> int:
         total = WriteResult()
         problems: list[str] = []
         with Progress(console=console, transient=True) as progress:
-            lines = sum(1 for line in path.open(encoding="utf-8") if line.strip())
-            task = progress.add_task(f"replaying {path.name}", total=lines)
+            task = progress.add_task(f"replaying {path.name}", total=count_lines(path))
             for batch in _batches(path, args.batch_size, problems):
                 try:
                     ensure_indexes(db)
@@ -123,13 +122,12 @@ def run_replay(args: argparse.Namespace) -> int:
                     ) from None
                 progress.update(task, advance=len(batch))
         problems += [f"{path}: {doc['_id']}: not stored ({why})" for doc, why in total.failed]
-        for problem in problems[:20]:
-            console.print(problem, markup=False)
-        if len(problems) > 20:
-            console.print(f"... and {len(problems) - 20} more", markup=False)
+        for problem in problems:
+            console.print(problem, markup=False, soft_wrap=True)
         print(
             f"{path}: {total.new} new, {total.updated} updated, {total.unchanged} unchanged, "
             f"{total.stale} older than stored, {len(problems)} not stored"
+            + (" (listed above)" if problems else "")
         )
         status = status or (1 if problems else 0)
     return status
@@ -142,11 +140,9 @@ def _batches(path: Path, size: int, problems: list[str]) -> Iterator[list[dict]]
             problems.append(str(obj))
             continue
         try:
-            validate_item(obj)
+            batch.append(storable_document(obj))
         except InvalidItem as exc:
             problems.append(f"{path}:{number}: {exc}")
-            continue
-        batch.append(to_document(obj))
         if len(batch) >= size:
             yield batch
             batch = []

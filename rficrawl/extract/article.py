@@ -2,12 +2,15 @@
 
 Spiders, the ``rficrawl extract`` command, the tests and the bench all call ``extract_article``.
 A page that cannot give a usable article raises ``NotAnArticle`` with a short machine-readable
-reason, which the spider counts in the crawl stats as ``rficrawl/dropped/<reason>``.
+reason, which the spider counts in the crawl stats as ``rficrawl/dropped/<reason>``; no other
+exception leaves it. Text that could break a later stage (a lone surrogate, a control character)
+is repaired where it enters (``rficrawl.extract.repair``), and a warning in the log names the page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -49,6 +52,8 @@ NOT_ARTICLE_TYPES = {"homepage": "front", "section": "front", "tag": "front", "l
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHARACTER = re.compile(f"[{_CJK}]")
 _OTHER_WORD = re.compile(f"[^\\W{_CJK}]+")
+
+logger = logging.getLogger(__name__)
 
 
 class NotAnArticle(Exception):
@@ -121,6 +126,9 @@ def extract_article(
     for field in ("authors", "tags", "keywords", "media"):
         item.setdefault(field, [])
     item.setdefault("twin_urls", {})
+    if page.repair.changed:
+        logger.warning("Repaired the text of %s (lone surrogates replaced by U+FFFD, control "
+                       "characters removed): %s", url, page.repair.summary())
     return ArticleItem({name: item[name] for name in ArticleItem.fields if name in item})
 
 
@@ -146,10 +154,14 @@ def content_hash(
     title: str, lead: str, body_text: str, live_posts: Sequence[Mapping] = ()
 ) -> str:
     """sha256 of the cleaned title, lead and body text, and of a live blog's posts: changes only
-    when the words change, so a live blog's new posts make a new revision."""
+    when the words change, so a live blog's new posts make a new revision.
+
+    Never raises: the extractor's text is repaired, and any other caller's lone surrogate is
+    hashed as its code point (``surrogatepass``) rather than refused; valid text hashes as UTF-8.
+    """
     posts = (f"{post.get('title') or ''}\n{post.get('text') or ''}" for post in live_posts)
     text = "\n\n".join(part.strip() for part in (title, lead, body_text, *posts))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def count_words(text: str) -> int:

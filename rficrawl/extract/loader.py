@@ -16,6 +16,8 @@ and body), ``live_posts`` (``rficrawl.extract.liveblog``) and ``fetched_at``.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urljoin
 
@@ -53,6 +55,11 @@ FIELD_SOURCES: dict[str, tuple[str, ...]] = {
 # Fields whose every source is read and merged instead of the first one winning: the image's
 # caption and credit are only in the DOM; a player may be in the DOM and not in the JSON-LD.
 MERGED_FIELDS = frozenset({"image", "media"})
+# An hreflang is a BCP 47 language tag (zh-Hans, pt-BR): letters, digits and hyphens. It becomes
+# a key of ``twin_urls``, where anything else ("$x", "a.b") is a key MongoDB may refuse.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+
+logger = logging.getLogger(__name__)
 
 
 def split_keywords(value: str | Iterable[str]) -> list[str]:
@@ -140,8 +147,14 @@ def clean_media(value: Mapping, loader_context: Mapping) -> dict | None:
 
 
 def clean_twins(value: Mapping, loader_context: Mapping) -> dict | None:
+    """The other editions' URLs by language tag; an hreflang that is no language tag is
+    dropped, with a warning that names the page."""
     twins = {}
     for hreflang, href in value.items():
+        if not _LANGUAGE_TAG.fullmatch(hreflang):
+            logger.warning("Dropped the twin URL %r of %s: its hreflang %r is not a language tag",
+                           href, loader_context["page_url"], hreflang)
+            continue
         url = canonical_url(href, loader_context)
         if url and url != loader_context.get("url"):
             twins[hreflang] = url

@@ -2,14 +2,15 @@
 
 ``ArticlePage`` parses the response with lxml (once: parsing is the crawler's main CPU cost) and
 finds the JSON-LD ``NewsArticle``, the head's meta and link tags, the ``datalayer`` JSON and the
-article's template. Each source class has one method per field it can answer, returning raw
-values that the loader's input processors clean (``rficrawl.extract.loader``). A method that has
-nothing returns None; a source that is missing or broken answers nothing, never raises.
+article's template. Text is repaired as it leaves the parsers (``rficrawl.extract.repair``): the
+tree once parsed, each JSON value once loaded. Each source class has one method per field it can
+answer, returning raw values that the loader's input processors clean
+(``rficrawl.extract.loader``). A method that has nothing returns None; a source that is missing
+or broken answers nothing, never raises.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cached_property
 
@@ -17,6 +18,7 @@ from lxml import etree
 from scrapy.http import TextResponse
 
 from rficrawl.extract.cleaning import normalize_text
+from rficrawl.extract.repair import TextRepair, may_need_repair
 
 
 def _has_class(name: str) -> str:
@@ -52,13 +54,6 @@ def iso_duration_seconds(value: object) -> int | None:
         return None
     parts = {key: float(number or 0) for key, number in match.groupdict().items()}
     return int(parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"])
-
-
-def _load_json(element: etree._Element) -> object:
-    try:
-        return json.loads(element.text or "", strict=False)
-    except ValueError:
-        return None
 
 
 def _as_list(value: object) -> list:
@@ -101,6 +96,9 @@ class ArticlePage:
                                   collect_ids=False, huge_tree=True)
         root = etree.fromstring(response.body or b"<html></html>", parser)
         self.root = root if root is not None else etree.fromstring(b"<html></html>", parser)
+        self.repair = TextRepair()
+        if may_need_repair(response.body, response.encoding):
+            self.repair.tree(self.root)
         self.content = _find_content(self.root)
         self._jsonld_scripts: list[etree._Element] = []
         self._datalayer_script: etree._Element | None = None
@@ -121,6 +119,14 @@ class ArticlePage:
                 for name in (child.get("class") or "").split():
                     self._parts.setdefault(name, child)
         self.body = self.part("t-content__body")
+
+    def load_json(self, script: etree._Element, where: str) -> object:
+        """The JSON of a ``<script>``, its strings repaired; None when it does not parse, or
+        nests deeper than Python's recursion limit lets the parser or the repair walk go."""
+        try:
+            return self.repair.load_json(script.text or "", where)
+        except (ValueError, RecursionError):
+            return None
 
     def part(self, name: str) -> etree._Element | None:
         """A part of the article template by its class (``t-content__body``...) or ``h1``.
@@ -151,7 +157,7 @@ class ArticlePage:
     def jsonld(self) -> dict:
         """The page's JSON-LD article object; empty when absent or broken."""
         for script in self._jsonld_scripts:
-            for node in _as_list(_load_json(script)):
+            for node in _as_list(self.load_json(script, "JSON-LD")):
                 if not isinstance(node, dict):
                     continue
                 for candidate in [node, *_as_list(node.get("@graph"))]:
@@ -179,7 +185,8 @@ class ArticlePage:
 
     @cached_property
     def datalayer(self) -> dict:
-        data = _load_json(self._datalayer_script) if self._datalayer_script is not None else None
+        script = self._datalayer_script
+        data = self.load_json(script, "datalayer") if script is not None else None
         return data if isinstance(data, dict) else {}
 
 
@@ -344,7 +351,7 @@ class DomSource:
         for element in self.article.iter("script", "audio", "video"):
             if element.tag == "script":
                 if element.get("data-media-id") is not None:
-                    media.extend(_player_media(_load_json(element)))
+                    media.extend(_player_media(self.page.load_json(element, "player JSON")))
                 continue
             sources = [element.get("src")] + [s.get("src") for s in element.iter("source")]
             url = next((src for src in sources if src), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ BOOKKEEPING_FIELDS = (
 )
 # Lossless JSON for spill files: dates as {"$date": ...}, read back as aware UTC datetimes.
 SPILL_JSON_OPTIONS = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True, tzinfo=dt.UTC)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def article_id(item: Mapping[str, Any]) -> str:
@@ -92,13 +94,23 @@ def parse_dates(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def dumps_spill(doc: Mapping[str, Any]) -> str:
-    """One spill-file line for a document, lossless (dates keep their type)."""
-    return json_util.dumps(doc, json_options=SPILL_JSON_OPTIONS, ensure_ascii=False)
+    """One spill-file line for a document, lossless (dates keep their type).
+
+    Text is written as it is (UTF-8), except in a document holding a lone surrogate, which UTF-8
+    cannot write: that line escapes every non-ASCII character (``\\ud83d``), which reads back
+    to the same text.
+    """
+    line = json_util.dumps(doc, json_options=SPILL_JSON_OPTIONS, ensure_ascii=False)
+    if _SURROGATE.search(line):
+        return json_util.dumps(doc, json_options=SPILL_JSON_OPTIONS, ensure_ascii=True)
+    return line
 
 
-def loads_line(line: str) -> dict[str, Any]:
-    """A spill-file or feed-export line as an item dict with datetimes."""
-    return parse_dates(json_util.loads(line, json_options=SPILL_JSON_OPTIONS))
+def loads_line(line: str) -> Any:
+    """A spill-file or feed-export line: an item dict with datetimes (any other JSON value as
+    it is, for the caller to refuse)."""
+    value = json_util.loads(line, json_options=SPILL_JSON_OPTIONS)
+    return parse_dates(value) if isinstance(value, dict) else value
 
 
 def to_json_line(doc: Mapping[str, Any]) -> str:

@@ -1,9 +1,10 @@
 """The storage pipeline: validate each article, then store it in MongoDB in batches.
 
 Why batches in a thread: pymongo blocks, and a crawl must never wait on the database inside the
-reactor. Items are validated (bad ones dropped with their reason), turned into documents and
-buffered; a full buffer, the flush timer (``STORE_FLUSH_INTERVAL``) or the end of the crawl hands a
-batch to one worker thread, which writes it with ``ArticleWriter`` (insert / touch / revise).
+reactor. Items are validated and their documents checked (a bad one is dropped with its reason,
+so that it never fails the batch it would have joined), then buffered; a full buffer, the flush
+timer (``STORE_FLUSH_INTERVAL``) or the end of the crawl hands a batch to one worker thread,
+which writes it with ``ArticleWriter`` (insert / touch / revise).
 
 When MongoDB is away the worker keeps the batch and retries with backoff. A batch that still fails
 after ``STORE_GIVE_UP_AFTER`` seconds is appended to the crawl's spill file (JSON lines under
@@ -30,9 +31,8 @@ from scrapy.exceptions import DropItem
 
 from rficrawl.store.connection import CRAWLS, connect, ensure_indexes, redact, uri_from_settings
 from rficrawl.store.crawls import crawl_record, error_counts, new_crawl_id
-from rficrawl.store.documents import to_document
 from rficrawl.store.spill import SpillFile
-from rficrawl.store.validation import InvalidItem, validate_item
+from rficrawl.store.validation import InvalidItem, storable_document
 from rficrawl.store.writer import ArticleWriter, WriteResult
 
 logger = logging.getLogger(__name__)
@@ -105,13 +105,13 @@ class StoragePipeline:
 
     async def process_item(self, item: Any) -> Any:
         try:
-            validate_item(item)
+            doc = storable_document(item)
         except InvalidItem as exc:
             self.dropped[exc.reason] += 1
             self.crawler.stats.inc_value(f"rficrawl/dropped/{exc.reason}")
             url = item.get("url") if hasattr(item, "get") else None
             raise DropItem(f"article not stored, {exc} (url {url})") from None
-        self.buffer.append(to_document(item))
+        self.buffer.append(doc)
         stored = self._buffer_stored() if self.ack_writes else None
         if len(self.buffer) >= self.batch_size:
             # One batch in flight while the next fills: the loop validates and converts while the

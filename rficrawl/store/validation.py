@@ -1,20 +1,29 @@
-"""Validation of an article item before it is stored.
+"""Validation of an article item before it is stored, and of the document made from it.
 
 A bad item must never reach the archive silently: it is dropped with a short machine-readable
 reason (``missing_title``, ``bad_type_tags``, ``date_out_of_range_published_at``...), counted in
 the crawl stats as ``rficrawl/dropped/<reason>`` and in the ``crawls`` record, and logged with the
 URL that produced it so the extractor can be fixed.
+
+The document is checked too, once, before it joins a batch (``check_document``): a document that
+BSON cannot encode or that is too large fails inside the bulk write with an error that is not a
+``PyMongoError``, so it would take its whole batch down with it. Encoding each document once
+finds it beforehand, by itself, and costs a small fraction of the write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
+import bson
+from bson.errors import BSONError
 from itemadapter import ItemAdapter
 
 from rficrawl.editions import editions
+from rficrawl.store.documents import to_document
 
 REQUIRED_TEXT = ("url", "edition", "title", "content_hash")
 OPTIONAL_TEXT = (
@@ -35,6 +44,18 @@ DATES = ("published_at", "modified_at", "fetched_at")
 # parsing error (a wrong format or time zone), not news.
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(days=2)
+# MongoDB's (and FerretDB's) maxBsonObjectSize. The writer adds to a checked document: the
+# bookkeeping fields of an article, and, when a revision wraps the version it replaces, the
+# revision's own fields, among them the article's id twice (``_id`` "<id>@<n>", ``article_id``).
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+WRITER_HEADROOM_BYTES = 16 * 1024
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
+# Keys FerretDB refuses and MongoDB cannot query: "$..." and dotted ones; BSON refuses NUL.
+_BAD_KEY = re.compile("^[$]|[.\x00]")
+_CONTAINERS = (dict, list, tuple)
+# What bson.encode raises for a value it cannot take: InvalidDocument (no BSON type), a
+# UnicodeEncodeError (a lone surrogate), ValueError (a UUID), OverflowError (an int over 64 bits).
+_UNENCODABLE = (BSONError, ValueError, ArithmeticError)
 
 
 class InvalidItem(ValueError):
@@ -103,3 +124,89 @@ def _check_list(fields: Mapping[str, Any], name: str, kind: type, what: str) -> 
         return
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, kind) for v in value):
         raise InvalidItem(f"bad_type_{name}", f"{name} is not a list of {what}")
+
+
+def storable_document(item: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The document to store for ``item``; ``InvalidItem`` when the item or its document is bad.
+
+    What a crawl and ``rficrawl store replay`` both do with each item before it joins a batch.
+    """
+    validate_item(item, now)
+    doc = to_document(item)
+    check_document(doc)
+    return doc
+
+
+def check_document(doc: Mapping[str, Any]) -> None:
+    """Raise ``InvalidItem`` when MongoDB could not store ``doc`` (from ``to_document``).
+
+    Reasons: ``bad_key_<field>`` (a key that starts with ``$`` or holds ``.`` or NUL, which
+    FerretDB refuses and MongoDB cannot query), ``bad_text_<field>`` (text UTF-8 cannot encode,
+    a lone surrogate), ``bad_value_<field>`` (a value BSON has no type for), ``too_deep`` and
+    ``too_large`` (more than ``MAX_DOCUMENT_BYTES`` once the writer's fields are added).
+    """
+    try:
+        bad_key = _first_bad_key(doc)
+        size = 0 if bad_key else len(bson.encode(doc))
+    except RecursionError:
+        raise InvalidItem("too_deep", "the document nests deeper than BSON can encode") from None
+    except _UNENCODABLE as exc:
+        raise _unencodable(doc, exc) from None
+    if bad_key:
+        name, key = bad_key
+        raise InvalidItem(_reason("bad_key", name), f"{name!r} holds the key {key!r}: no key may "
+                                                    "start with '$' or hold '.' or NUL")
+    room = MAX_DOCUMENT_BYTES - WRITER_HEADROOM_BYTES - 2 * len(str(doc.get("_id", "")).encode())
+    if size > room:
+        raise InvalidItem("too_large", f"the document takes {size:,} bytes of BSON; MongoDB "
+                                       f"stores at most {MAX_DOCUMENT_BYTES:,} with the store's "
+                                       f"own fields, so {room:,} for the article")
+
+
+def _first_bad_key(doc: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(field, key) of the first bad key of the document, its fields' own names included."""
+    for name, value in doc.items():
+        if isinstance(name, str) and _BAD_KEY.search(name):
+            return name, name
+        if isinstance(value, _CONTAINERS):
+            key = _bad_key_in(value)
+            if key is not None:
+                return name, key
+    return None
+
+
+def _bad_key_in(value: dict | list | tuple) -> str | None:
+    """The first bad key in the objects of a value (and of the lists in it), else None.
+
+    Documents are plain dicts and lists (``to_document``, ``json_util``): testing for those,
+    not for the Mapping ABC, and skipping scalars keeps the walk cheaper than BSON's encoding.
+    """
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(key, str) and _BAD_KEY.search(key):
+            return key
+        if isinstance(item, _CONTAINERS):
+            found = _bad_key_in(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _unencodable(doc: Mapping[str, Any], error: Exception) -> InvalidItem:
+    """The reason for a document BSON refused, naming the first field it refuses alone."""
+    for name, value in doc.items():
+        try:
+            bson.encode({name: value})
+        except UnicodeEncodeError as exc:
+            return InvalidItem(_reason("bad_text", name),
+                               f"{name!r} holds text UTF-8 cannot encode ({exc})")
+        except _UNENCODABLE as exc:
+            return InvalidItem(_reason("bad_value", name),
+                               f"{name!r} cannot be stored in BSON ({exc})")
+    return InvalidItem("bad_value", f"the document cannot be stored in BSON ({error})")
+
+
+def _reason(problem: str, name: Any) -> str:
+    """``<problem>_<field>``; a name that is no plain field name is left out, since reasons
+    become keys of the stats and of the ``crawls`` record."""
+    return f"{problem}_{name}" if isinstance(name, str) and _FIELD_NAME.fullmatch(name) else problem

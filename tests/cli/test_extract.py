@@ -115,3 +115,22 @@ def test_page_on_stdin():
                           check=False, cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode("utf-8").startswith("<!--1764494042000-->\n[台湾增加400亿美元国防开支")
+
+
+@pytest.mark.parametrize("poison", [pages.lone_surrogate_headline, pages.control_characters],
+                         ids=["lone-surrogate-headline", "control-characters"])
+def test_poisoned_page_gives_the_repaired_item_and_one_warning(poison, tmp_path):
+    """Both used to end in a traceback (UnicodeEncodeError; lxml's "must be XML compatible")."""
+    page = tmp_path / "poisoned.html"
+    page.write_bytes(poison(pages.article_bytes()))
+    proc = run(str(page))
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 0, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Repaired the text of " + pages.ARTICLE_URL in lines[0], stderr
+    item = json.loads(proc.stdout.decode("utf-8"))
+    assert item["url"] == pages.ARTICLE_URL
+    if poison is pages.lone_surrogate_headline:
+        assert item["title"].startswith("\ufffd ")
+    else:
+        assert pages.POISONED_LINK_TEXT in item["body_text"]

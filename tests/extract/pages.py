@@ -167,3 +167,48 @@ def layout_2021(body: bytes) -> bytes:
                         b'<div class="m-author-n-reading-time__authors">')
     body = replace_once(body, b"</article>", tags + b"</article>")
     return body
+
+
+# --- Poisoned pages: the capture with characters or sizes that no later stage can take ---------
+# Each keeps RFI's real markup around the poison; tests/store/test_poisoned_crawl.py serves them.
+
+FIRST_BODY_PARAGRAPH = "<p>与以色列的“铁穹”防御系统相比".encode()
+
+
+def lone_surrogate_headline(body: bytes) -> bytes:
+    """The JSON-LD headline starts with a lone high surrogate, as a JSON escape can write it
+    (half of an emoji's UTF-16 pair): json.loads gives a str that UTF-8 cannot encode."""
+    return replace_once(body, b'"headline": "', b'"headline": "\\ud83d ')
+
+
+def control_characters(body: bytes) -> bytes:
+    """A link in the first body paragraph whose href and title hold control characters, raw
+    (ESC) and as character references (NUL, SOH, BEL), and whose text holds more (STX raw, ESC
+    and a form feed as references): lxml refuses to set such an href ("All strings must be XML
+    compatible")."""
+    link = ('<a href="/cn/&#0;政治/&#1;链接\x1b" title="标&#x7;题">链接\x02文字&#x1b;与&#12;段落</a>'
+            .encode())
+    return replace_once(body, FIRST_BODY_PARAGRAPH,
+                        FIRST_BODY_PARAGRAPH[:3] + link + FIRST_BODY_PARAGRAPH[3:])
+
+
+POISONED_LINK_TEXT = "链接文字与 段落"  # the link's text once repaired
+
+
+def odd_hreflang_twins(body: bytes) -> bytes:
+    """Two more hreflang alternates in the head, whose hreflang is no language tag but a "$"
+    name and a dotted one: as ``twin_urls`` keys, FerretDB refuses both ("invalid key")."""
+    anchor = b'<link rel="alternate" hreflang="zh-Hant"'
+    odd = (b'<link rel="alternate" hreflang="$where" href="https://www.rfi.fr/fr/x-20251130-a">\n'
+           b'        <link rel="alternate" hreflang="zh.Hans" href="https://www.rfi.fr/cn/x-20251130-b">'
+           b"\n        ")
+    return replace_once(body, anchor, odd + anchor)
+
+
+def oversized(body: bytes, at_least: int = 9_000_000) -> bytes:
+    """A body of ``at_least`` bytes of real paragraphs (the capture's own, repeated): stored
+    twice (``body_html`` and ``body_text``), the document passes MongoDB's 16 MiB limit."""
+    start = body.index(FIRST_BODY_PARAGRAPH)
+    paragraph = body[start: body.index(b"</p>", start) + len(b"</p>")]
+    copies = at_least // len(paragraph) + 1
+    return body[:start] + paragraph * copies + body[start:]

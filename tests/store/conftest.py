@@ -62,6 +62,14 @@ def make_item(n: int = 1, edition: str = "cn", **overrides) -> ArticleItem:
     return ArticleItem(**fields)
 
 
+def poisoned(n: int, **fields) -> ArticleItem:
+    """An article-shaped item with fields that BSON or the server cannot take (an extractor bug,
+    a hand-edited feed); set after make_item, whose hash needs encodable text."""
+    item = make_item(n)
+    item.update(fields)
+    return item
+
+
 @pytest.fixture
 def unused_uri() -> str:
     """A MongoDB URI where nothing listens (a port just freed by the kernel)."""

@@ -16,7 +16,7 @@ from rficrawl.store.crawls import spider_arguments
 from rficrawl.store.documents import loads_line
 from rficrawl.store.pipeline import StoragePipeline
 from rficrawl.store.server import free_port
-from tests.store.conftest import make_item
+from tests.store.conftest import make_item, poisoned
 
 
 def project_settings(**overrides) -> dict:
@@ -184,3 +184,43 @@ def test_password_never_logged_nor_recorded(tmp_path, caplog):
     )
     spider = pipeline.crawler._create_spider("x", source=uri)
     assert "s3cret-pw" not in str(spider_arguments(spider))
+
+
+def test_one_bad_document_never_costs_its_batch(mongo_db, db, tmp_path):
+    """Each bad document is found before the bulk write and dropped alone, with its reason in
+    the stats and in ``crawls``; the rest of its batch is stored, nothing is spilled."""
+    pipeline = pipeline_for(
+        {
+            "MONGO_URI": mongo_db.uri,
+            "MONGO_DATABASE": mongo_db.db,
+            "STORE_BATCH_SIZE": 4,
+            "STORE_SPILL_DIR": str(tmp_path / "spill"),
+        }
+    )
+    bad = {
+        "bad_text_lead": poisoned(20, lead="\ud83d 台湾"),
+        "bad_key_twin_urls": poisoned(21, twin_urls={"$where": "https://www.rfi.fr/tw/x"}),
+        "bad_key_image": poisoned(22, image={"url.full": "https://s.rfi.fr/a.jpg"}),
+        "bad_value_authors": poisoned(23, authors=[{"name": "法广", "id": {1, 2}}]),
+        "too_large": poisoned(24, body_html="<p>" + "台" * (6 * 1024 * 1024) + "</p>"),
+    }
+    good = [make_item(n) for n in range(10)]
+    items = good[:2] + list(bad.values())[:3] + good[2:6] + list(bad.values())[3:] + good[6:]
+    outcomes = asyncio.run(run_items(pipeline, items))
+    dropped = [str(o) for o in outcomes if isinstance(o, DropItem)]
+    assert len(dropped) == len(bad)
+    assert {d["_id"] for d in db.articles.find({}, {"_id": 1})} == {
+        i["content_id"] for i in good
+    }
+    stats = pipeline.crawler.stats.get_stats()
+    assert stats["rficrawl/store/new"] == len(good)
+    assert {k: v for k, v in stats.items() if k.startswith("rficrawl/dropped/")} == {
+        f"rficrawl/dropped/{reason}": 1 for reason in bad
+    }
+    record = db.crawls.find_one({"_id": stats["rficrawl/crawl_id"]})
+    assert record["dropped"] == {reason: 1 for reason in bad}
+    assert record["counts"]["dropped"] == len(bad)
+    assert record["counts"]["new"] == len(good)
+    assert not (tmp_path / "spill").exists()
+    assert any("too_large" in text and bad["too_large"]["url"] in text for text in dropped)
+

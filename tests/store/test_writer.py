@@ -7,8 +7,17 @@ import hashlib
 import threading
 import time
 
+import bson
+import pytest
+
 from rficrawl.store.connection import ensure_indexes
 from rficrawl.store.documents import to_document
+from rficrawl.store.validation import (
+    MAX_DOCUMENT_BYTES,
+    WRITER_HEADROOM_BYTES,
+    InvalidItem,
+    check_document,
+)
 from rficrawl.store.writer import ArticleWriter
 from tests.store.conftest import make_item
 
@@ -132,3 +141,32 @@ def test_concurrent_writers_make_one_document_per_article(db, request):
     assert sum(r.new for r in results) == 60
     assert sum(r.new + r.unchanged for r in results) == 180
     assert not any(r.failed for r in results)
+
+
+def test_a_document_at_the_size_limit_goes_through_every_path(db):
+    """The largest document the check lets through still fits MongoDB's 16 MiB once the writer
+    adds its own fields: on insert, on replace, and in the revision that wraps the old version."""
+    ensure_indexes(db)
+    writer = ArticleWriter(db)
+
+    def at_limit(item) -> dict:
+        doc = to_document({**item, "body_html": ""})
+        room = MAX_DOCUMENT_BYTES - WRITER_HEADROOM_BYTES - 2 * len(doc["_id"].encode())
+        doc["body_html"] = "x" * (room - len(bson.encode(doc)))
+        assert len(bson.encode(doc)) == room
+        check_document(doc)
+        with pytest.raises(InvalidItem, match="too_large"):
+            check_document({**doc, "body_html": doc["body_html"] + "x"})
+        return doc
+
+    first = at_limit(make_item(1))
+    assert writer.write([first]).new == 1
+    second = at_limit(edited(make_item(1), title="台湾增加国防开支（更新）"))
+    result = writer.write([second])
+    assert (result.updated, result.failed) == (1, [])
+    article = db.articles.find_one({"_id": first["_id"]})
+    revision = db.revisions.find_one({"article_id": first["_id"]})
+    assert article["title"] == "台湾增加国防开支（更新）" and article["revision"] == 2
+    assert revision["document"]["body_html"] == first["body_html"]
+    assert len(bson.encode(article)) <= MAX_DOCUMENT_BYTES
+    assert len(bson.encode(revision)) <= MAX_DOCUMENT_BYTES
