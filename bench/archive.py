@@ -145,6 +145,14 @@ class ArchiveBench:
         for note in corpus.notes:
             progress(f"data: {note}")
         self.stream = archive_data.ArchiveStream(args.seed, args.end, corpus)
+        first = [
+            self.stream.article(n, fetched_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+            for n in range(100)
+        ]
+        progress(
+            f"data: seed {args.seed}, newest day {args.end}, fingerprint of the first 100 articles "
+            f"{archive_data.fingerprint(first)} (the same seed and day give the same archive)"
+        )
         self.scratch = db.client[f"{db.name}_scratch"]
         self.scratch_writer = ArticleWriter(self.scratch)
         self.next_serial = 0
