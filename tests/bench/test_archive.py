@@ -40,7 +40,6 @@ FIGURES = (
 
 @pytest.mark.slow
 def test_bench_archive_runs_on_a_small_archive(mongo_server: RunningServer, tmp_path: Path):
-    pytest.importorskip("pygal", reason="the chart needs the dev requirements (pygal)")
     chart = tmp_path / "archive.svg"
     before = set(_databases(mongo_server.uri))
     result = subprocess.run(
