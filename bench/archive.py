@@ -514,9 +514,8 @@ class ArchiveBench:
                     break
             figure = self.figure(f"upserts, {label} (articles/s)", UPSERT, "/s")
             figure.values[size] = [written / seconds if seconds else 0.0]
-            progress(
-                f"  upserts {label}: {written:,} in {seconds:.1f} s ({written / seconds:,.0f}/s)"
-            )
+            rate = _format(figure.median(size), "/s")
+            progress(f"  upserts {label}: {written:,} in {seconds:.1f} s ({rate})")
 
     # --- disk -----------------------------------------------------------------------------------
 
@@ -582,7 +581,7 @@ def _format(value: float, unit: str) -> str:
     if unit == "s":
         return f"{value:.2f} s"
     if unit == "/s":
-        return f"{value:,.0f}/s"
+        return f"{value:,.0f}/s" if value >= 10 else f"{value:.2f}/s"
     if unit == "MiB":
         return f"{value:,.0f} MiB"
     return f"{value:,.0f} B"
