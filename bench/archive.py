@@ -91,6 +91,7 @@ class Figure:
     kind: str
     unit: str = "ms"  # ms (times), /s (rates), MiB, B, s
     values: dict[int, list[float]] = field(default_factory=dict)
+    wrong: dict[int, int] = field(default_factory=dict)  # runs with a wrong answer, per size
 
     def median(self, size: int) -> float:
         return statistics.median(self.values[size])
@@ -261,9 +262,15 @@ class ArchiveBench:
         """Run the calls one by one within the repeat and budget limits; keep their times."""
         samples: list[float] = []
         spent_since = time.perf_counter()
+        wrong = 0
         for call in calls:
             started = time.perf_counter()
-            call()
+            try:
+                call()
+            except AssertionError as exc:
+                # A server that answers wrongly is reported, not timed as if it were right.
+                wrong += 1
+                progress(f"  {name}: WRONG ANSWER: {exc}")
             samples.append(time.perf_counter() - started)
             spent = time.perf_counter() - spent_since
             if len(samples) >= self.args.repeat:
@@ -272,6 +279,8 @@ class ArchiveBench:
                 break
         figure = self.figure(name, kind)
         figure.values[size] = [s * 1000 for s in samples]
+        if wrong:
+            figure.wrong[size] = wrong
         progress(
             f"  {name}: median {figure.median(size):,.1f} ms, p90 {figure.p90(size):,.1f} ms "
             f"({len(samples)} runs)"
@@ -602,6 +611,8 @@ def verdict(figure: Figure, sizes: list[int]) -> tuple[str, str]:
         met = growth <= 1.2
     else:
         return f"{growth:.2f}x", ""
+    if figure.wrong:
+        return f"{growth:.2f}x", "WRONG ANSWERS"
     return f"{growth:.2f}x", "met" if met else "NOT MET"
 
 
@@ -617,8 +628,9 @@ def report(bench: ArchiveBench, server: str) -> None:
                 cells.append("-")
             elif figure.unit == "ms":
                 n = len(figure.values[size])
+                wrong = f", {figure.wrong[size]} WRONG" if size in figure.wrong else ""
                 cells.append(f"{_format(figure.median(size), 'ms')} / "
-                             f"{_format(figure.p90(size), 'ms')} ({n})")  # fmt: skip
+                             f"{_format(figure.p90(size), 'ms')} ({n}{wrong})")  # fmt: skip
             else:
                 cells.append(_format(figure.median(size), figure.unit))
         if all(size in figure.values for size in (sizes[0], sizes[-1])):
@@ -633,7 +645,7 @@ def report(bench: ArchiveBench, server: str) -> None:
             for i, (cell, width) in enumerate(zip(row, widths))
         )
         print(line.rstrip() if row[0] else "-" * len(line))
-    misses = [r[0] for r in rows if r[-1] == "NOT MET"]
+    misses = [r[0] for r in rows if r[-1] in ("NOT MET", "WRONG ANSWERS")]
     verdicts = [r for r in rows if r[-1]]
     print(
         f"targets at {sizes[-1]:,} articles: {len(verdicts) - len(misses)} of {len(verdicts)} met"
