@@ -58,6 +58,7 @@ from unittest import mock
 
 import archive_data
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from rficrawl import settings as project
 from rficrawl.cli import query as query_commands
@@ -92,6 +93,7 @@ class Figure:
     unit: str = "ms"  # ms (times), /s (rates), MiB, B, s
     values: dict[int, list[float]] = field(default_factory=dict)
     wrong: dict[int, int] = field(default_factory=dict)  # runs with a wrong answer, per size
+    failed: dict[int, str] = field(default_factory=dict)  # sizes where it could not finish
 
     def median(self, size: int) -> float:
         return statistics.median(self.values[size])
@@ -514,7 +516,16 @@ class ArchiveBench:
                 if not chunk:
                     break
                 started = time.perf_counter()
-                result = writer.write(chunk)
+                try:
+                    result = writer.write(chunk)
+                except PyMongoError as exc:
+                    # A server too slow for the client's timeout: reported, and the run goes on.
+                    seconds += time.perf_counter() - started
+                    progress(f"  upserts {label}: FAILED after {seconds:.0f} s: {exc}")
+                    self.figure(f"upserts, {label} (articles/s)", UPSERT, "/s").failed[size] = (
+                        f"failed after {seconds:.0f} s"
+                    )
+                    break
                 seconds += time.perf_counter() - started
                 written += len(chunk)
                 if getattr(result, field_) != len(chunk):
@@ -522,6 +533,8 @@ class ArchiveBench:
                 if seconds >= self.args.budget:
                     break
             figure = self.figure(f"upserts, {label} (articles/s)", UPSERT, "/s")
+            if size in figure.failed:
+                continue
             figure.values[size] = [written / seconds if seconds else 0.0]
             rate = _format(figure.median(size), "/s")
             progress(f"  upserts {label}: {written:,} in {seconds:.1f} s ({rate})")
@@ -624,7 +637,9 @@ def report(bench: ArchiveBench, server: str) -> None:
     for figure in bench.figures.values():
         cells = [figure.name]
         for size in sizes:
-            if size not in figure.values:
+            if size in figure.failed:
+                cells.append(figure.failed[size])
+            elif size not in figure.values:
                 cells.append("-")
             elif figure.unit == "ms":
                 n = len(figure.values[size])
@@ -633,7 +648,9 @@ def report(bench: ArchiveBench, server: str) -> None:
                              f"{_format(figure.p90(size), 'ms')} ({n}{wrong})")  # fmt: skip
             else:
                 cells.append(_format(figure.median(size), figure.unit))
-        if all(size in figure.values for size in (sizes[0], sizes[-1])):
+        if figure.failed:
+            growth, met = "-", "NOT MET"
+        elif all(size in figure.values for size in (sizes[0], sizes[-1])):
             growth, met = verdict(figure, sizes)
         else:
             growth, met = "-", ""
