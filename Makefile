@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-dev run test demo bench lint
+.PHONY: setup setup-dev run test demo bench bench-archive lint
 
 setup:
 	scripts/setup.sh
@@ -27,6 +27,11 @@ bench: setup-dev
 	$(PY) bench/crawl.py
 	$(PY) bench/browser.py
 	$(PY) bench/scale.py
+	$(PY) bench/archive.py
+
+# Every query of the store timed on archives of 10k, 100k and 300k articles (minutes).
+bench-archive: setup-dev
+	$(PY) bench/archive.py
 
 lint: setup-dev
 	.venv/bin/ruff check rficrawl tests bench

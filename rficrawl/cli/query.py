@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 from rich.console import Console
@@ -30,7 +30,14 @@ from rficrawl.export.jsonfeed import jsonable
 from rficrawl.export.markdown import archive_path, render_markdown
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS
 from rficrawl.store.documents import names, to_json_line
-from rficrawl.store.queries import article_filter, parse_when
+from rficrawl.store.queries import (
+    article_filter,
+    count_articles,
+    earlier_versions,
+    find_article,
+    newest_first,
+    parse_when,
+)
 
 CSV_COLUMNS = (
     "_id",
@@ -156,7 +163,7 @@ def _when(value: Any) -> str:
 
 
 def _find_article(db: Database, key: str) -> dict[str, Any]:
-    doc = db[ARTICLES].find_one({"_id": key}) or db[ARTICLES].find_one({"url": key})
+    doc = find_article(db, key)
     if doc is None:
         raise CommandError(
             f"no stored article with id or URL {key!r} (list them: rficrawl articles)"
@@ -180,9 +187,7 @@ def _guard(func):
 def run_articles(args: argparse.Namespace) -> int:
     query = _filter(args)
     db = open_database(args)
-    cursor = db[ARTICLES].find(query).sort("published_at", DESCENDING)
-    if args.limit:
-        cursor = cursor.limit(args.limit)
+    cursor = newest_first(db, query, args.limit)
     if args.json:
         for doc in cursor:
             print(to_json_line(doc))
@@ -200,7 +205,7 @@ def run_articles(args: argparse.Namespace) -> int:
             doc.get("title", ""),
             str(doc["_id"]),
         )
-    total = db[ARTICLES].count_documents(query)
+    total = count_articles(db, query)
     console = Console()
     console.print(table)
     console.print(f"{shown} of {total} matching articles", markup=False)
@@ -211,7 +216,7 @@ def run_articles(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     db = open_database(args)
     doc = _find_article(db, args.key)
-    revisions = list(db[REVISIONS].find({"article_id": doc["_id"]}).sort("revision", ASCENDING))
+    revisions = earlier_versions(db, doc["_id"])
     if args.json:
         print(
             json.dumps(
@@ -275,7 +280,7 @@ def _version_text(doc: Mapping[str, Any]) -> list[str]:
 def run_revisions(args: argparse.Namespace) -> int:
     db = open_database(args)
     current = _find_article(db, args.key)
-    earlier = list(db[REVISIONS].find({"article_id": current["_id"]}).sort("revision", ASCENDING))
+    earlier = earlier_versions(db, current["_id"])
     console = Console(highlight=False)
     if not earlier:
         console.print(
@@ -315,12 +320,10 @@ def run_revisions(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     query = _filter(args)
     db = open_database(args)
-    total = db[ARTICLES].count_documents(query)
+    total = count_articles(db, query)
     if args.limit:
         total = min(total, args.limit)
-    cursor = db[ARTICLES].find(query).sort("published_at", DESCENDING)
-    if args.limit:
-        cursor = cursor.limit(args.limit)
+    cursor = newest_first(db, query, args.limit)
     out: Path = args.out
     try:
         if args.format == "md":

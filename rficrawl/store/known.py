@@ -129,17 +129,26 @@ class KnownArticles:
                 future.set_result(answer)
 
     def _query(self, urls: list[str]) -> dict[str, dt.datetime | None]:
-        projection = {"url": 1, "modified_at": 1, "published_at": 1}
-        return {
-            doc["url"]: _as_date(doc.get("modified_at")) or _as_date(doc.get("published_at"))
-            for doc in self.collection.find({"url": {"$in": urls}}, projection)
-        }
+        return stored_dates(self.collection, urls)
 
     def _remember(self, url: str, answer: Any) -> None:
         self.cache[url] = answer
         self.cache.move_to_end(url)
         while len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)
+
+
+def stored_dates(collection: Collection, urls: list[str]) -> dict[str, dt.datetime | None]:
+    """The known-article check itself: which of ``urls`` are stored, with their dates.
+
+    One query for a whole batch (``KNOWN_ARTICLES_BATCH_SIZE`` URLs in a crawl). It stands apart
+    from ``KnownArticles`` so that bench/archive.py times the very query a crawl makes.
+    """
+    projection = {"url": 1, "modified_at": 1, "published_at": 1}
+    return {
+        doc["url"]: _as_date(doc.get("modified_at")) or _as_date(doc.get("published_at"))
+        for doc in collection.find({"url": {"$in": urls}}, projection)
+    }
 
 
 def _as_date(value: Any) -> dt.datetime | None:

@@ -1,7 +1,8 @@
-"""The article filters of the query and export commands, as MongoDB queries.
+"""The queries of the query and export commands: article filters, lookups, listings, counts.
 
-Kept apart from the CLI so the same filter serves ``articles``, ``export`` and the examples of
-docs/storage.md. Only operators that mongod and FerretDB 1.x both implement are used: text search
+Kept apart from the CLI so the same query serves ``articles``, ``export``, ``show``,
+``revisions``, the examples of docs/storage.md and bench/archive.py (which times these very
+functions, so a change of query shape shows in its figures). Only operators that mongod and FerretDB 1.x both implement are used: text search
 is a case-insensitive ``$regex`` over title, lead and body (FerretDB has no ``$text``), which also
 matches Chinese and other scripts without word boundaries.
 """
@@ -11,6 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.cursor import Cursor
+from pymongo.database import Database
+
+from rficrawl.store.connection import ARTICLES, REVISIONS
 
 SEARCH_FIELDS = ("title", "lead", "body_text")
 # Characters with a meaning in regular expressions (PCRE and Go's RE2 alike), escaped one by one:
@@ -67,3 +74,24 @@ def article_filter(
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def find_article(db: Database, key: str) -> dict[str, Any] | None:
+    """The article stored under ``key``: its ``_id`` (RFI's content_id), else its URL."""
+    return db[ARTICLES].find_one({"_id": key}) or db[ARTICLES].find_one({"url": key})
+
+
+def newest_first(db: Database, query: dict[str, Any], limit: int = 0) -> Cursor:
+    """The articles matching ``query``, newest publication first; ``limit`` 0 means all."""
+    cursor = db[ARTICLES].find(query).sort("published_at", DESCENDING)
+    return cursor.limit(limit) if limit else cursor
+
+
+def count_articles(db: Database, query: dict[str, Any]) -> int:
+    """How many articles match ``query``."""
+    return db[ARTICLES].count_documents(query)
+
+
+def earlier_versions(db: Database, article_id: Any) -> list[dict[str, Any]]:
+    """The stored earlier versions of an article, oldest first."""
+    return list(db[REVISIONS].find({"article_id": article_id}).sort("revision", ASCENDING))
