@@ -7,7 +7,7 @@ import hashlib
 import threading
 import time
 
-from rficrawl.store.connection import ensure_indexes
+from rficrawl.store.connection import connect, ensure_indexes
 from rficrawl.store.documents import to_document
 from rficrawl.store.writer import ArticleWriter
 from tests.store.conftest import make_item
@@ -109,19 +109,19 @@ def test_late_older_version_does_not_replace_a_newer_one(db):
     assert db.articles.find_one()["title"] == item["title"]
 
 
-def test_concurrent_writers_make_one_document_per_article(db, request):
+def test_concurrent_writers_make_one_document_per_article(db, mongo_db):
     ensure_indexes(db)
-    client_uri = db.client.address
-    assert client_uri
     items = [make_item(n) for n in range(60)]
     docs = [to_document(i) for i in items]
     results = []
     barrier = threading.Barrier(3)
 
     def work():
-        writer = ArticleWriter(db)
-        barrier.wait()
-        results.append(writer.write(docs))
+        # Each writer has its own client, as separate crawl processes do.
+        with connect(mongo_db.uri) as client:
+            writer = ArticleWriter(client[mongo_db.db])
+            barrier.wait()
+            results.append(writer.write(docs))
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for t in threads:
