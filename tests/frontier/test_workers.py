@@ -6,11 +6,10 @@ description (tests/support/mirror_build.py), not against the crawlers' output.
 
 from __future__ import annotations
 
-import pickle
 from collections import Counter
 
 from rficrawl import urls
-from tests.frontier.conftest import Worker, frontier_settings, wait_until
+from tests.frontier.conftest import Worker, frontier_settings, inflight_of, wait_until
 from tests.support.mirror import hold
 from tests.support.mirror_build import site_path
 
@@ -129,16 +128,6 @@ def test_workers_exit_once_the_frontier_is_idle(
 
 def is_article(url: str, server) -> bool:
     return urls.classify(url, server.base_url).is_article
-
-
-def inflight_of(client, worker: Worker) -> dict[str, str]:
-    """token -> URL of the requests a worker process holds in the frontier (its pid is in its id)."""
-    keys = client.keys(f"rficrawl:fronts:inflight:*:{worker.proc.pid}:*")
-    held: dict[str, str] = {}
-    for key in keys:
-        for token, data in client.hgetall(key).items():
-            held[token.decode()] = pickle.loads(data)["url"]
-    return held
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(
