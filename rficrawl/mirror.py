@@ -7,14 +7,17 @@ UTF-8 and looked up under the mirror root, so ``/cn/%E4%B8%AD%E5%9B%BD/`` serves
 
 Besides files, the server can imitate the site's behaviours that the crawler must cope with: a
 fixed latency per response, 403 answers to clients that do not look like a browser (RFI blocks
-datacenter clients on some paths), and dynamic routes (XHR JSON, redirects). Every request is
-recorded in a thread-safe log that tests read and reset.
+datacenter clients on some paths), dynamic routes (XHR JSON, redirects, errors) and connections cut
+without an answer. Every request is recorded, with the times it arrived and was answered, in a
+thread-safe log that tests read and reset: politeness (delays, concurrency, backoff) is checked on
+what the site saw, not on what the crawler says it did.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +29,7 @@ from typing import Self
 from urllib.parse import unquote, urlsplit
 
 __all__ = [
+    "DropConnection",
     "MirrorRequest",
     "MirrorServer",
     "RequestLog",
@@ -60,9 +64,20 @@ class MirrorRequest:
         return self.headers.get("User-Agent", "")
 
 
+class DropConnection(Exception):
+    """Raised by a route to cut the connection without answering (a TCP reset), as an overloaded
+    site or a flaky network does; the request is logged with status 0."""
+
+
 @dataclass(frozen=True)
 class RequestRecord:
-    """One line of the request log."""
+    """One line of the request log.
+
+    ``received_at`` and ``answered_at`` are wall-clock times (``time.time()``, so that they compare
+    with HTTP dates such as ``Retry-After``): when the request's headers had been read, and when
+    its answer was ready to send (after ``delay`` and any route). Between the two the request is
+    in flight at the server.
+    """
 
     method: str
     raw_path: str
@@ -70,6 +85,8 @@ class RequestRecord:
     user_agent: str
     status: int
     headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    received_at: float = field(default=0.0, compare=False)
+    answered_at: float = field(default=0.0, compare=False)
 
 
 class RequestLog:
@@ -95,6 +112,18 @@ class RequestLog:
 
     def count(self, path: str) -> int:
         return sum(1 for r in self.records if r.path == path)
+
+    def max_in_flight(self) -> int:
+        """The most requests the server held at once (received and not yet answered)."""
+        events = sorted(
+            [(r.received_at, 1) for r in self.records] + [(r.answered_at, -1) for r in self.records],
+            key=lambda event: (event[0], event[1]),  # an answer before an arrival at the same time
+        )
+        current = highest = 0
+        for _, step in events:
+            current += step
+            highest = max(highest, current)
+        return highest
 
     def clear(self) -> None:
         with self._lock:
@@ -181,7 +210,9 @@ class MirrorServer:
         passes. This is how RFI treats datacenter clients on articles and sitemaps.
     ``routes``
         ``{path prefix: Route}``; the longest matching prefix of the decoded path wins and its
-        callable answers instead of the file system (XHR JSON, redirects, errors).
+        callable answers instead of the file system (XHR JSON, redirects, errors). A route may
+        call :meth:`MirrorServer.serve_file` to answer as the mirror would, and may raise
+        :class:`DropConnection` to cut the connection without an answer.
     ``on_request``
         called with each :class:`RequestRecord` after it is logged (the CLI prints them).
     """
@@ -294,6 +325,10 @@ class MirrorServer:
             if isinstance(body, str):
                 body = body.encode("utf-8")
             return int(status), dict(headers), body
+        return self.serve_file(request)
+
+    def serve_file(self, request: MirrorRequest) -> tuple[int, dict[str, str], bytes]:
+        """The answer from the mirror's files (what a path without a route gets)."""
         if request.method not in {"GET", "HEAD"}:
             return _error(HTTPStatus.METHOD_NOT_ALLOWED, request.raw_path)
         target = resolve_path(self.root, request.path)
@@ -352,6 +387,7 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         self._handle()
 
     def _handle(self) -> None:
+        received_at = time.time()
         raw_path = self.path
         split = urlsplit(raw_path)
         length = int(self.headers.get("Content-Length") or 0)
@@ -361,18 +397,27 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             path = None
         headers = {key: value for key, value in self.headers.items()}
+        dropped = False
         if path is None:
             status, out_headers, body = _error(HTTPStatus.BAD_REQUEST, raw_path)
             path = split.path
         else:
             request = MirrorRequest(self.command, raw_path, path, split.query, headers, body_in)
-            status, out_headers, body = self.mirror.answer(request)
+            try:
+                status, out_headers, body = self.mirror.answer(request)
+            except DropConnection:
+                dropped = True
+                status, out_headers, body = 0, {}, b""
         record = RequestRecord(
-            self.command, raw_path, path, headers.get("User-Agent", ""), status, headers
+            self.command, raw_path, path, headers.get("User-Agent", ""), status, headers,
+            received_at, time.time(),
         )
         self.mirror.log.append(record)
         if self.mirror.on_request is not None:
             self.mirror.on_request(record)
+        if dropped:
+            self._reset()
+            return
         self.send_response(status)
         for key, value in out_headers.items():
             self.send_header(key, value)
@@ -380,6 +425,12 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _reset(self) -> None:
+        """Close the connection with a TCP reset (SO_LINGER 0), so the client sees it cut."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: the request log is the record; the CLI prints its own lines."""

@@ -14,6 +14,10 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # The FerretDB launcher's build applies its fixes with patch(1).
 command -v patch >/dev/null 2>&1 || need_apt+=(patch)
+# The tests check deploy/systemd/ with systemd-analyze verify (no running systemd needed).
+if [ "$DEV" = 1 ] && ! command -v systemd-analyze >/dev/null 2>&1; then
+  need_apt+=(systemd)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}"

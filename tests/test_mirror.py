@@ -23,9 +23,15 @@ import pytest
 
 from rficrawl.cli import mirror as cli_mirror
 from rficrawl.cli.main import CommandError
-from rficrawl.mirror import MirrorServer, content_type_for, looks_like_browser, resolve_path
+from rficrawl.mirror import (
+    DropConnection,
+    MirrorServer,
+    content_type_for,
+    looks_like_browser,
+    resolve_path,
+)
 from tests.support.crawl import REPO_ROOT
-from tests.support.mirror import mirror_settings
+from tests.support.mirror import hold, mirror_settings
 
 CHROME_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
              "HeadlessChrome/131.0.6778.33 Safari/537.36")
@@ -165,6 +171,49 @@ def test_fixed_delay_per_response(mirror_server_factory, mirror_root):
     get(server, "/cn/")
     get(server, "/cn/nope")
     assert time.monotonic() - started >= 0.6
+
+
+def test_request_times_and_the_most_in_flight(mirror_server_factory, mirror_root):
+    server = mirror_server_factory(mirror_root, delay=0.3)
+    before = time.time()
+    threads = [threading.Thread(target=get, args=(server, "/cn/")) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    get(server, "/cn/rss")  # after the three: never in flight with them
+    records = server.log.records
+    assert all(before <= r.received_at and r.answered_at - r.received_at >= 0.3 for r in records)
+    assert server.log.max_in_flight() == 3
+
+
+def test_a_route_can_cut_the_connection_or_serve_the_file(mirror_server_factory, mirror_root):
+    cuts = [True]
+
+    def flaky(request):
+        if cuts.pop(0) if cuts else False:
+            raise DropConnection
+        return server.serve_file(request)
+
+    server = mirror_server_factory(mirror_root, routes={"/cn/": flaky})
+    with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
+        get(server, "/cn/")
+    assert get(server, "/cn/")[2] == b"<html><body>cn front</body></html>"
+    assert [r.status for r in server.log.records] == [0, 200]
+
+
+def test_a_gate_holds_requests_until_released(mirror_server_factory, mirror_root):
+    server = mirror_server_factory(mirror_root)
+    gate = hold(server, ["/cn/"], pass_first=1)
+    assert get(server, "/cn/")[0] == 200  # the first one passes
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(get(server, "/cn/")[0]))
+    waiting.start()
+    assert gate.wait_for(2) == ["/cn/", "/cn/"]
+    assert answers == [] and server.log.count("/cn/") == 1  # held, not answered
+    gate.release()
+    waiting.join()
+    assert answers == [200]
 
 
 def test_403_for_plain_clients_on_protected_paths(mirror_server_factory, mirror_root):

@@ -183,6 +183,8 @@ class FrontierScheduler(BaseScheduler):
                 break
             except RedisUnavailable:
                 if time.monotonic() >= deadline:
+                    # Leased requests return whether handled or not: an acknowledgement that
+                    # never reached Redis leaves the request leased, so it is fetched again.
                     logger.error(
                         "Frontier: Redis at %s still unreachable after %.0fs; %d queued requests "
                         "held by this worker are lost, %d leased ones return to the queue after "
@@ -190,7 +192,7 @@ class FrontierScheduler(BaseScheduler):
                         self.link.url,
                         self.close_timeout,
                         len(self._outbox),
-                        len(self._leased),
+                        len(self._leased) + len(self._acks),
                     )
                     self.stats.set_value(f"{STATS}/lost_on_close", len(self._outbox))
                     return

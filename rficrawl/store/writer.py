@@ -10,7 +10,12 @@ refused as duplicates (on ``_id`` or the unique ``url``) are read back, and then
 - same ``content_hash``: only ``last_seen_at`` moves (if older than ``seen_resolution``);
 - different hash: the stored version is copied into ``revisions`` (``_id`` ``<article>@<n>``, so
   copying it twice is a no-op) with the names of the fields that changed, then the article is
-  replaced on the condition that it still has the hash we read, and its ``revision`` grows.
+  replaced on the condition that it is still the version we read (its hash and ``revision``),
+  and its ``revision`` grows;
+- different hash but fetched before the stored version (two crawls fetched the page at once as it
+  changed, or a spill file is replayed late): the article stays, and this older version is kept
+  in ``revisions`` just before it (the article's ``revision`` number is taken for it, then the
+  article's grows), counted ``stale``. Nothing fetched is lost.
 
 Concurrency: two workers that both insert the same new article cannot make two documents (the
 unique ``_id`` and ``url``); the loser's duplicate-key error sends it down the existing-article
@@ -109,16 +114,18 @@ class ArticleWriter:
         retry: list[dict] = []
         touched: list[dict] = []
         changed: list[tuple[dict, dict]] = []
+        late: list[tuple[dict, dict]] = []
         for doc, stored in self._stored(existing):
             if stored is None:
                 retry.append(doc)  # removed since the insert failed: insert it again
             elif stored.get("content_hash") == doc["content_hash"]:
                 touched.append(stored)
             elif _older(doc, stored):
-                result.stale += 1
+                late.append((doc, stored))
             else:
                 changed.append((doc, stored))
         result.unchanged += len(touched)
+        retry += self._keep_late(late, now, result)
 
         replacing, conflicts = self._save_revisions(changed, now)
         retry += conflicts
@@ -129,17 +136,17 @@ class ArticleWriter:
             touch = {"$currentDate": {"last_seen_at": True}}
             ops.append(UpdateMany({"_id": {"$in": stale_seen}}, touch))
         ops += [
-            ReplaceOne({"_id": new["_id"], "content_hash": old_hash}, new)
-            for new, old_hash in replacing
+            ReplaceOne({"_id": new["_id"], "content_hash": old_hash, "revision": old_revision}, new)
+            for new, old_hash, old_revision in replacing
         ]
-        op_docs = ([{}] if stale_seen else []) + [new for new, _ in replacing]
+        op_docs = ([{}] if stale_seen else []) + [new for new, _, _ in replacing]
         matched, errors = self._bulk(ops)
         for error in errors:
             result.failed.append((op_docs[error["index"]], f"server_error_{error['code']}"))
         if matched >= len(stale_seen) + len(replacing):
             result.updated += len(replacing)
         else:
-            lost = self._conflicts([new for new, _ in replacing])
+            lost = self._conflicts([new for new, _, _ in replacing])
             result.updated += len(replacing) - len(lost)
             retry += lost
         return retry
@@ -175,11 +182,12 @@ class ArticleWriter:
 
     def _save_revisions(
         self, changed: list[tuple[dict, dict]], now: dt.datetime
-    ) -> tuple[list[tuple[dict, str]], list[dict]]:
+    ) -> tuple[list[tuple[dict, str, Any]], list[dict]]:
         """Copy the stored versions of changed articles into ``revisions``.
 
-        Returns the replacements to make (new document, hash it must replace) and the documents
-        whose stored version moved since it was read (to go round again).
+        Returns the replacements to make (new document, and the hash and revision of the version
+        it must replace) and the documents whose stored version moved since it was read (to go
+        round again).
         """
         if not changed:
             return [], []
@@ -194,23 +202,7 @@ class ArticleWriter:
                 retry.append(doc)
                 continue
             number = int(old.get("revision") or 1)
-            revisions.append(
-                InsertOne(
-                    {
-                        "_id": f"{old['_id']}@{number}",
-                        "article_id": old["_id"],
-                        "revision": number,
-                        "content_hash": old.get("content_hash"),
-                        "changed": changed_fields(old, doc),
-                        "superseded_at": now,
-                        "superseded_by": doc["content_hash"],
-                        "first_seen_at": old.get("first_seen_at"),
-                        "last_seen_at": old.get("last_seen_at"),
-                        "fetched_at": old.get("fetched_at"),
-                        "document": content_of(old),
-                    }
-                )
-            )
+            revisions.append(InsertOne(_revision(old, number, doc, now)))
             new = {
                 **doc,
                 "first_seen_at": old.get("first_seen_at") or now,
@@ -218,12 +210,53 @@ class ArticleWriter:
                 "changed_at": now,
                 "revision": number + 1,
             }
-            replacing.append((new, old.get("content_hash")))
+            replacing.append((new, old.get("content_hash"), old.get("revision")))
         if revisions:
             _, errors = _bulk_write(self.revisions, revisions)
             if any(error["code"] != DUPLICATE_KEY for error in errors):
                 raise BulkWriteError({"writeErrors": errors})
         return replacing, retry
+
+    def _keep_late(
+        self, late: list[tuple[dict, dict]], now: dt.datetime, result: WriteResult
+    ) -> list[dict]:
+        """Keep versions fetched before the stored one in ``revisions``, just before it.
+
+        The stored article gives up its ``revision`` number to the late version: the number is
+        claimed by raising the article's, on the condition that it is still the version read
+        (so a concurrent replacement of it fails and goes round again, copying it under the next
+        number), then the late version is written under the claimed number. A late version
+        already kept (a replay) is not kept twice. Returns the documents to go round again.
+        """
+        retry = []
+        for doc, stored in late:
+            kept = {"article_id": stored["_id"], "content_hash": doc["content_hash"]}
+            if self.revisions.find_one(kept, {"_id": 1}) is not None:
+                result.stale += 1
+                continue
+            current = self.articles.find_one({"_id": stored["_id"]})
+            if current is None or current.get("content_hash") != stored.get("content_hash"):
+                retry.append(doc)
+                continue
+            number = int(current.get("revision") or 1)
+            claim = self.articles.update_one(
+                {"_id": current["_id"], "content_hash": current.get("content_hash"),
+                 "revision": current.get("revision")},
+                {"$set": {"revision": number + 1}},
+            )
+            if not claim.matched_count:
+                retry.append(doc)
+                continue
+            seen = {"first_seen_at": doc.get("fetched_at"), "last_seen_at": doc.get("fetched_at")}
+            # Upsert: a writer that read the article before the claim may have copied it under
+            # this number; its replacement fails and copies it again under the next one.
+            self.revisions.replace_one(
+                {"_id": f"{current['_id']}@{number}"},
+                _revision({**doc, **seen, "_id": current["_id"]}, number, current, now),
+                upsert=True,
+            )
+            result.stale += 1
+        return retry
 
     def _bulk(self, ops: list) -> tuple[int, list[dict]]:
         if not ops:
@@ -237,6 +270,23 @@ class ArticleWriter:
             k: d.get("content_hash") for k, d in self._by_ids(ids, {"content_hash": 1}).items()
         }
         return [doc for doc in replaced if hashes.get(doc["_id"]) != doc["content_hash"]]
+
+
+def _revision(old: dict, number: int, new: dict, now: dt.datetime) -> dict[str, Any]:
+    """The ``revisions`` document of version ``number`` of an article, superseded by ``new``."""
+    return {
+        "_id": f"{old['_id']}@{number}",
+        "article_id": old["_id"],
+        "revision": number,
+        "content_hash": old.get("content_hash"),
+        "changed": changed_fields(old, new),
+        "superseded_at": now,
+        "superseded_by": new["content_hash"],
+        "first_seen_at": old.get("first_seen_at"),
+        "last_seen_at": old.get("last_seen_at"),
+        "fetched_at": old.get("fetched_at"),
+        "document": content_of(old),
+    }
 
 
 def _bulk_write(collection, ops: list) -> tuple[int, list[dict]]:

@@ -1,8 +1,10 @@
 """Every query and export command on a store filled by real crawls of the mirror.
 
-One module-wide archive: a crawl of the mirror's articles, an edit of one article in the mirror
-and a second crawl (so one article has revision 2), all through ``scrapy crawl`` with the real
-server; the commands run as ``.venv/bin/rficrawl`` subprocesses.
+One module-wide archive: a crawl of articles of two editions (cn and tw), one of them with a
+Latin name in its title, an edit of another in the mirror and a second crawl (so one article has
+revision 2), all through ``scrapy crawl`` with the real server; the commands run as
+``.venv/bin/rficrawl`` subprocesses. What a command must answer is computed from the mirror's own
+description (tests/support/mirror_build.py), not from the code under test.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from urllib.parse import unquote, urlsplit
 import pymongo
 import pytest
 
-from rficrawl.export.markdown import archive_path
 from rficrawl.mirror import MirrorServer, resolve_path
 from tests.store.conftest import rficrawl
 from tests.support.crawl import run_crawl
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import build_mirror
+from tests.support.mirror_build import PARIS, Mirror, build_mirror
 
 pytestmark = pytest.mark.slow
 N = 8
+
+
+N_TW = 2
+LATIN = "Lai Ching-te"  # a name in mixed case, for the case-insensitive search
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Archive:
     urls: list[str]
     edited: str
     titles: dict[str, str]
+    site: Mirror
+    latin: str  # the article whose title holds LATIN
 
     def args(self) -> list[str]:
         return ["--mongo-uri", self.uri, "--db", self.db]
@@ -47,10 +54,12 @@ class Archive:
 def archive(mongo_server, tmp_path_factory) -> Archive:
     root = tmp_path_factory.mktemp("query")
     site = build_mirror(root / "site", use_captures=True)
-    chosen = sorted(
-        u for u, a in site.articles.items() if not a.media and u not in site.disallowed
-    )[:N]
+    plain = sorted(u for u, a in site.articles.items() if not a.media and u not in site.disallowed)
+    by_edition = {ed: [u for u in plain if site.articles[u].edition == ed] for ed in ("cn", "tw")}
+    chosen = by_edition["cn"][: N - N_TW] + by_edition["tw"][:N_TW]
     (root / "urls.txt").write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    latin = chosen[1]
+    retitle(site, latin, site.articles[latin].title + " " + LATIN)
     server = MirrorServer(site.root).start()
     db = f"t_query_{uuid.uuid4().hex[:8]}"
     settings = mirror_settings(
@@ -62,11 +71,7 @@ def archive(mongo_server, tmp_path_factory) -> Archive:
         )
         assert first.returncode == 0, first.log[-2000:]
         edited = chosen[3]
-        page = resolve_path(site.root, unquote(urlsplit(edited).path))
-        title = site.articles[edited].title
-        page.write_text(
-            page.read_text(encoding="utf-8").replace(title, title + "（更新）"), encoding="utf-8"
-        )
+        retitle(site, edited, site.articles[edited].title + "（更新）")
         second = run_crawl(
             "article", root / "c2", args={"urls_file": root / "urls.txt"}, settings=settings
         )
@@ -76,9 +81,17 @@ def archive(mongo_server, tmp_path_factory) -> Archive:
     with pymongo.MongoClient(mongo_server.uri) as client:
         titles = {d["url"]: d["title"] for d in client[db].articles.find()}
     assert len(titles) == N
-    yield Archive(mongo_server.uri, db, chosen, edited, titles)
+    yield Archive(mongo_server.uri, db, chosen, edited, titles, site, latin)
     with pymongo.MongoClient(mongo_server.uri) as client:
         client.drop_database(db)
+
+
+def retitle(site: Mirror, url: str, title: str) -> None:
+    """Give a mirror article a new title (in its page and in the mirror's description)."""
+    page = resolve_path(site.root, unquote(urlsplit(url).path))
+    old = site.articles[url].title
+    page.write_text(page.read_text(encoding="utf-8").replace(old, title), encoding="utf-8")
+    site.articles[url].title = title
 
 
 def json_lines(text: str) -> list[dict]:
@@ -100,8 +113,13 @@ def test_articles_table_and_json(archive):
 def test_articles_filters(archive):
     limited = json_lines(rficrawl("articles", "--json", "--limit", "3", *archive.args()).stdout)
     assert len(limited) == 3
-    tw = json_lines(rficrawl("articles", "--json", "--edition", "tw", *archive.args()).stdout)
-    assert {d["url"] for d in tw} == {u for u in archive.urls if "/tw/" in u}
+    for edition in ("cn", "tw"):
+        found = json_lines(rficrawl("articles", "--json", "--edition", edition, *archive.args()).stdout)
+        wanted = {u for u in archive.urls if archive.site.articles[u].edition == edition}
+        assert wanted and {d["url"] for d in found} == wanted
+    both = json_lines(rficrawl("articles", "--json", "--edition", "cn", "--edition", "tw",
+                               *archive.args()).stdout)
+    assert {d["url"] for d in both} == set(archive.urls)
     future = json_lines(
         rficrawl("articles", "--json", "--since", "2099-01-01", *archive.args()).stdout
     )
@@ -125,12 +143,15 @@ def test_articles_filters(archive):
         assert some["url"] in {d["url"] for d in tagged}
 
 
-def test_search_matches_cjk_text_case_insensitively(archive):
+def test_search_matches_cjk_text_and_latin_text_case_insensitively(archive):
     # The edited title ends in a CJK marker no other article has.
     found = json_lines(
         rficrawl("articles", "--json", "--search", "（更新）", *archive.args()).stdout
     )
     assert [d["url"] for d in found] == [archive.edited]
+    for spelling in (LATIN.upper(), LATIN.lower(), "cHING-TE"):
+        found = json_lines(rficrawl("articles", "--json", "--search", spelling, *archive.args()).stdout)
+        assert [d["url"] for d in found] == [archive.latin], spelling
     title = archive.titles[archive.urls[0]]
     word = title[:4]
     found = json_lines(rficrawl("articles", "--json", "--search", word, *archive.args()).stdout)
@@ -188,13 +209,16 @@ def test_export_jsonl_csv_md(archive, tmp_path):
     md = tmp_path / "md"
     out = rficrawl("export", "--format", "md", "--out", str(md), "--edition", "cn", *archive.args())
     assert out.returncode == 0, out.stderr
-    docs = json_lines(
-        rficrawl("articles", "--json", "--edition", "cn", "--limit", "0", *archive.args()).stdout
-    )
-    files = sorted(p.relative_to(md) for p in md.rglob("*.md"))
-    assert files == sorted(Path(archive_path(d)) for d in docs)
-    first = md / archive_path(docs[0])
-    assert docs[0]["title"] in first.read_text(encoding="utf-8")
+    # {edition}/{Paris day of publication}/{content_id}.md (docs/extraction.md), from the mirror.
+    cn = [archive.site.articles[u] for u in archive.urls if archive.site.articles[u].edition == "cn"]
+    expected = {
+        Path("cn", f"{a.published_at.astimezone(PARIS):%Y-%m-%d}", f"{a.content_id}.md"): a
+        for a in cn
+    }
+    files = {p.relative_to(md) for p in md.rglob("*.md")}
+    assert files == set(expected)
+    for path, article in expected.items():
+        assert f"]({article.url})" in (md / path).read_text(encoding="utf-8")  # its title links it
 
 
 def test_stats(archive):
@@ -203,7 +227,7 @@ def test_stats(archive):
     stats = json.loads(out.stdout)
     assert stats["articles"] == N
     assert stats["revisions"] == 1
-    assert sum(stats["per_edition"].values()) == N
+    assert stats["per_edition"] == {"cn": N - N_TW, "tw": N_TW}
     assert sum(stats["per_day"].values()) == N
     assert len(stats["crawls"]) == 2
     assert {c["finish_reason"] for c in stats["crawls"]} == {"finished"}

@@ -28,13 +28,17 @@ settings = {{ RFI_BASE_URL = "http://127.0.0.1:{port}" }}
 """
 
 
-def wait_for(path: Path, text: str, process: subprocess.Popen, timeout: float = 60) -> str:
+def wait_for(path: Path, text: str, process: subprocess.Popen, timeout: float = 60,
+             times: int = 1, after: str = "") -> str:
+    """The log once ``text`` is in it ``times`` times (counting after the last ``after``)."""
     deadline = time.monotonic() + timeout
-    while text not in (log := path.read_text()):
+    while True:
+        log = path.read_text()
+        if (log.rsplit(after, 1)[-1] if after else log).count(text) >= times:
+            return log
         assert process.poll() is None, log
-        assert time.monotonic() < deadline, f"{text!r} not logged in {timeout}s:\n{log}"
-        time.sleep(0.2)
-    return log
+        assert time.monotonic() < deadline, f"{text!r} not logged {times}x in {timeout}s:\n{log}"
+        time.sleep(0.1)
 
 
 def test_scheduler_logs_decisions_reloads_on_sighup_and_stops_on_sigterm(tmp_path):
@@ -57,18 +61,18 @@ def test_scheduler_logs_decisions_reloads_on_sighup_and_stops_on_sigterm(tmp_pat
         config.write_text(schedule_text(port, "beta"), encoding="utf-8")
         process.send_signal(signal.SIGHUP)
         wait_for(log_path, "schedule reloaded from", process)
-        wait_for(log_path, "job beta on node ghost: skipped: node unreachable", process)
-        # alpha no longer fires once beta has.
-        time.sleep(2)
-        after_reload = log_path.read_text().split("schedule reloaded from", 1)[1]
+        # beta fires every second from now on; alpha never again once beta has fired.
+        log = wait_for(log_path, "job beta on node ghost: skipped: node unreachable", process,
+                       times=3, after="schedule reloaded from")
+        after_reload = log.split("schedule reloaded from", 1)[1]
         assert "job alpha on node" not in after_reload.split("job beta on node", 1)[1]
 
         config.write_text(schedule_text(port, "gamma").replace('"fronts"', '"nope"'))
         process.send_signal(signal.SIGHUP)
+        # The bad schedule is refused and beta keeps firing.
         wait_for(log_path, "schedule not reloaded, the previous one stays in force", process)
-        beta_before = log_path.read_text().count("job beta on node ghost")
-        time.sleep(2.5)
-        assert log_path.read_text().count("job beta on node ghost") > beta_before
+        wait_for(log_path, "job beta on node ghost", process, times=2,
+                 after="schedule not reloaded, the previous one stays in force")
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import unquote
@@ -17,7 +18,7 @@ import pytest
 
 from rficrawl.cli.main import main
 from rficrawl.mirror import MirrorServer
-from tests.support.mirror import mirror_settings
+from tests.support.mirror import hold, mirror_settings
 from tests.support.mirror_build import build_mirror, site_path
 from tests.support.scrapyd import PASSWORD, USERNAME, ScrapydProcess, deploy_to_nodes
 
@@ -44,9 +45,10 @@ def test_a_job_fired_on_two_nodes_shares_one_frontier(
     expected = site.fronts_articles(["cn"], max_pages=2)
     assert len(expected) >= 10
     # A fixed delay per response, as against the real site, and two requests at a time per
-    # worker: one worker alone needs about 10 s, so the second (started by its own scrapyd a few
-    # seconds later on a loaded machine) still finds work.
+    # worker. The articles wait at the mirror until both jobs are in the run (the second scrapyd
+    # may start its crawl seconds later on a loaded machine), so both surely find work.
     with MirrorServer(site.root, delay=0.2) as mirror:
+        gate = hold(mirror, {site_path(url) for url in expected})
         settings = mirror_settings(
             mirror,
             CONCURRENT_REQUESTS=2,
@@ -80,6 +82,12 @@ def test_a_job_fired_on_two_nodes_shares_one_frontier(
 
         assert main(["schedule", "once", "shared", "--config", str(config)]) == 0
         assert capsys.readouterr().out.count(": fired") == 2
+        redis = redis_server.client()
+        deadline = time.monotonic() + 180
+        while redis.zcard("rficrawl:fronts:workers") < 2:
+            assert time.monotonic() < deadline, "the two jobs never both joined the frontier"
+            time.sleep(0.1)
+        gate.release()
         logs = {}
         for name, node in two_nodes.items():
             jobs = node.wait_for(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import time
@@ -115,6 +116,16 @@ def workers() -> list[Worker]:
         if worker.proc.poll() is None:
             worker.proc.kill()
             worker.proc.wait()
+
+
+def inflight_of(client, worker: Worker, spider: str = "fronts") -> dict[str, str]:
+    """token -> URL of the requests a worker process holds in the frontier (its pid is in its id)."""
+    keys = client.keys(f"rficrawl:{spider}:inflight:*:{worker.proc.pid}:*")
+    held: dict[str, str] = {}
+    for key in keys:
+        for token, data in client.hgetall(key).items():
+            held[token.decode()] = pickle.loads(data)["url"]
+    return held
 
 
 def wait_until(

@@ -9,6 +9,7 @@ Run it with ``-s SPIDER_MODULES=tests.frontier.probe``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -52,17 +53,26 @@ class ProbeSpider(scrapy.Spider):
 
     name = "probe"
 
-    def __init__(self, fronts: str = "2", repeat_seeds: str = "1", **kwargs: Any) -> None:
+    def __init__(self, fronts: str = "2", repeat_seeds: str = "1", stall_after: str = "",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fronts = int(fronts)
         self.repeat_seeds = int(repeat_seeds)
+        self.stall_after = int(stall_after) if stall_after else None
 
     async def start(self) -> AsyncIterator[Any]:
         """The fronts, each ``repeat_seeds`` times and with ``dont_filter`` (as Scrapy's default
-        ``start()`` does): the frontier must still fetch each once per run."""
+        ``start()`` does): the frontier must still fetch each once per run.
+
+        With ``stall_after=N`` the seeding hangs after N seeds, as a seeder reading a huge or
+        unresponsive seed source does; the worker keeps crawling what it has."""
         base = self.settings.get("RFI_BASE_URL")
+        seeds = 0
         for _ in range(self.repeat_seeds):
             for f in range(self.fronts):
+                if seeds == self.stall_after:
+                    await asyncio.Future()  # never done
+                seeds += 1
                 yield scrapy.Request(
                     f"{base}/probe/front-{f}.html",
                     self.parse_listing,

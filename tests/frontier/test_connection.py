@@ -8,6 +8,8 @@ import time
 import pytest
 
 from rficrawl.frontier.connection import RedisLink, RedisUnavailable, redacted
+from tests.frontier.conftest import Worker, frontier_settings
+from tests.frontier.probe import build_probe_site
 
 
 class Clock:
@@ -47,6 +49,21 @@ def test_down_link_backs_off_then_reconnects(redis_server, caplog):
     assert link.outages == 1
 
 
-def test_passwords_stay_out_of_logs():
-    assert redacted("redis://user:secret@host:6379/0") == "redis://***@host:6379/0"
+def test_passwords_stay_out_of_logs_and_stats(redis_server, mirror_server_factory, tmp_path):
     assert redacted("redis://host:6379/0") == "redis://host:6379/0"
+    password = "s3cret-frontier-pw"
+    redis_server.client().config_set("requirepass", password)
+    url = redis_server.url.replace("redis://", f"redis://:{password}@")
+    root = tmp_path / "site"
+    build_probe_site(root, fronts=1, lists=1, articles=2)
+    server = mirror_server_factory(root)
+    settings = {**frontier_settings(server, redis_server, REDIS_URL=url),
+                "SPIDER_MODULES": "tests.frontier.probe"}
+    worker = Worker.start("w", "probe", tmp_path, settings, {"fronts": 1})
+    worker.wait()
+    worker.assert_finished()
+    log = worker.log()
+    assert len(worker.items()) == 2  # it did reach the password-protected frontier
+    assert f"at redis://***@127.0.0.1:{redis_server.port}/0" in log
+    assert password not in log
+    assert password not in worker.stats_file.read_text()

@@ -45,8 +45,24 @@ def test_roles_first_worker_seeds_others_join_a_stale_run_resumes(client):
     assert queue(client, "d").open(SEEN, "run-4") == ("seed", "run-4")
 
 
+def redis_now_ms(client) -> int:
+    seconds, micros = client.time()
+    return seconds * 1000 + micros // 1000
+
+
+def expire(client, q: LeasedQueue) -> None:
+    """The worker's last renewal, with a lease of 1 ms; returns once Redis's clock (the one the
+    scripts read) has passed that deadline."""
+    LeasedQueue(client, Spider(name="unit"), "rficrawl", q.worker, 1).renew()
+    deadline = client.zscore(q.workers_key, q.worker)
+    limit = time.monotonic() + 10
+    while redis_now_ms(client) <= deadline:
+        assert time.monotonic() < limit, "Redis's clock did not pass the lease deadline"
+        time.sleep(0.001)
+
+
 def test_leases_of_a_dead_worker_are_requeued_with_their_priority(client):
-    dead, alive = queue(client, "dead", lease_ms=300), queue(client, "alive")
+    dead, alive = queue(client, "dead"), queue(client, "alive")
     dead.open(SEEN, "r")
     alive.open(SEEN, "r")
     for n, priority in ((1, 10), (2, 0), (3, 5)):
@@ -54,8 +70,8 @@ def test_leases_of_a_dead_worker_are_requeued_with_their_priority(client):
     taken = [request.url for _, request in dead.lease(2)]
     assert taken == ["http://x/1", "http://x/3"]  # highest priority first
     assert len(dead) == 1
-    assert alive.reap() == 0  # the lease still runs
-    time.sleep(0.4)
+    assert alive.reap() == 0  # the lease (60 s) still runs
+    expire(client, dead)  # the worker died: its lease ran out
     assert alive.reap() == 2
     assert alive.status().in_flight == 0
     again = alive.lease(3)

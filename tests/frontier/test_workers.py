@@ -6,12 +6,11 @@ description (tests/support/mirror_build.py), not against the crawlers' output.
 
 from __future__ import annotations
 
-import pickle
-import time
 from collections import Counter
 
 from rficrawl import urls
-from tests.frontier.conftest import Worker, frontier_settings, wait_until
+from tests.frontier.conftest import Worker, frontier_settings, inflight_of, wait_until
+from tests.support.mirror import hold
 from tests.support.mirror_build import site_path
 
 ARGS = {"editions": "cn"}
@@ -39,8 +38,15 @@ def test_two_workers_share_the_work_and_fetch_every_article_once(
     site, mirror_server_factory, redis_server, workers, tmp_path
 ):
     server = mirror_server_factory(site.root, delay=0.05)
+    # Articles wait at the mirror until both workers are in the run, so that the second one
+    # (whose start-up may take seconds on a loaded machine) surely finds work left.
+    gate = hold(server, expected_paths(site))
     settings = frontier_settings(server, redis_server, CONCURRENT_REQUESTS=2)
     workers += [Worker.start(name, "fronts", tmp_path, settings, ARGS) for name in ("w1", "w2")]
+    client = redis_server.client()
+    wait_until(lambda: client.zcard("rficrawl:fronts:workers") == 2, 120,
+               "both workers to register in the frontier", workers)
+    gate.release()
     for worker in workers:
         worker.wait()
         worker.assert_finished()
@@ -98,13 +104,17 @@ def test_workers_exit_once_the_frontier_is_idle(
     site, mirror_server_factory, redis_server, workers, tmp_path
 ):
     server = mirror_server_factory(site.root, delay=0.05)
+    # The first worker's articles wait at the mirror (after five) until the late one has joined.
+    gate = hold(server, expected_paths(site), pass_first=5)
     settings = frontier_settings(server, redis_server, FRONTIER_IDLE_TIMEOUT=3)
     first = Worker.start("first", "fronts", tmp_path, settings, ARGS)
     workers.append(first)
-    wait_until(lambda: len(article_requests(server)) >= 5, 60, "the first worker to fetch articles")
-    # A worker that joins a running crawl, and one that arrives after it ended, both stop alone.
+    gate.wait_for(6)
+    # A worker that joins a running crawl stops on its own, as does the one that opened it.
     late = Worker.start("joiner", "fronts", tmp_path, settings, ARGS)
     workers.append(late)
+    wait_until(lambda: "joins run" in late.log(), 120, "the late worker to join", workers)
+    gate.release()
     for worker in (first, late):
         worker.wait(timeout=120)
         worker.assert_finished()
@@ -118,16 +128,6 @@ def test_workers_exit_once_the_frontier_is_idle(
 
 def is_article(url: str, server) -> bool:
     return urls.classify(url, server.base_url).is_article
-
-
-def inflight_of(client, worker: Worker) -> dict[str, str]:
-    """token -> URL of the requests a worker process holds in the frontier (its pid is in its id)."""
-    keys = client.keys(f"rficrawl:fronts:inflight:*:{worker.proc.pid}:*")
-    held: dict[str, str] = {}
-    for key in keys:
-        for token, data in client.hgetall(key).items():
-            held[token.decode()] = pickle.loads(data)["url"]
-    return held
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(
@@ -182,7 +182,9 @@ def test_redis_restarted_mid_crawl_loses_no_request(
     )
     redis_server.stop()
     during = len(server.log)
-    time.sleep(3)
+    # The outage lasts until both workers have noticed it.
+    wait_until(lambda: all("unreachable" in w.log() for w in workers), 60,
+               "both workers to notice the outage", workers)
     redis_server.start()
     for worker in workers:
         worker.wait()

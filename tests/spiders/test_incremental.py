@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from urllib.parse import urlsplit
 
 from tests.spiders.conftest import article_paths, crawl, paths_of
 from tests.support.mirror_build import PAGED_SECTION
@@ -67,3 +68,65 @@ def test_refresh_modified_refetches_only_articles_listed_as_changed(site, mirror
     server.log.clear()
     crawl("sitemaps", server, tmp_path / "3", {**args, "refresh": "never"}, store)
     assert article_paths(server) == set()
+
+
+def refresh_modified_refetches(site, mirror_server_factory, tmp_path, mongo_db, spider: str,
+                               args: dict, listing: str, newer) -> None:
+    """Crawl into a store, make ``newer(text, stored)`` date one stored article later in the
+    mirror's ``listing`` file (returning that article), then crawl again with refresh=modified:
+    only that article is fetched again, and refresh=never fetches none."""
+    root = tmp_path / "mirror"
+    shutil.copytree(site.root, root)
+    server = mirror_server_factory(root)
+    store = {"MONGO_URI": mongo_db.uri, "MONGO_DATABASE": mongo_db.db}
+    first = crawl(spider, server, tmp_path / "1", args, store)
+    stored = first.urls()
+    assert len(stored) >= 2
+
+    page = root / listing.lstrip("/")
+    text = page.read_text(encoding="utf-8")
+    edited, changed = newer(text, stored)
+    assert changed != text
+    page.write_text(changed, encoding="utf-8")
+
+    server.log.clear()
+    second = crawl(spider, server, tmp_path / "2", {**args, "refresh": "modified"}, store)
+    assert article_paths(server) == paths_of({edited})
+    assert second.stats["rficrawl/known/refetched"] == 1
+    assert second.stats["rficrawl/known/skipped"] >= 1
+
+    server.log.clear()
+    crawl(spider, server, tmp_path / "3", {**args, "refresh": "never"}, store)
+    assert article_paths(server) == set()
+
+
+def test_refresh_modified_follows_a_feed_items_newer_date(site, mirror_server_factory, tmp_path,
+                                                          mongo_db):
+    def newer(text, stored):
+        edited = min(stored)
+        block = re.search(rf"<link>{re.escape(edited)}</link>[\s\S]*?<pubDate>[^<]*</pubDate>", text)
+        assert block is not None
+        later = re.sub(r"<pubDate>[^<]*</pubDate>", "<pubDate>Fri, 05 Dec 2025 08:00:00 GMT</pubDate>",
+                       block.group(0))
+        return edited, text.replace(block.group(0), later)
+
+    refresh_modified_refetches(site, mirror_server_factory, tmp_path, mongo_db, "feeds",
+                               {"editions": "cn", "sections": PAGED_SECTION},
+                               f"/cn/{PAGED_SECTION}/rss", newer)
+
+
+def test_refresh_modified_follows_a_front_cards_newer_date(site, mirror_server_factory, tmp_path,
+                                                           mongo_db):
+    def newer(text, stored):
+        on_page = [url for url in stored if f'href="{urlsplit(url).path}"' in text]
+        edited = min(on_page)
+        card = re.search(rf'href="{re.escape(urlsplit(edited).path)}"[\s\S]*?<time datetime="[^"]*"',
+                         text)
+        assert card is not None
+        later = re.sub(r'<time datetime="[^"]*"', '<time datetime="2025-12-05T08:00:00+00:00"',
+                       card.group(0))
+        return edited, text.replace(card.group(0), later)
+
+    refresh_modified_refetches(site, mirror_server_factory, tmp_path, mongo_db, "fronts",
+                               {"editions": "cn", "sections": PAGED_SECTION},
+                               f"/cn/{PAGED_SECTION}/index.html", newer)

@@ -1,12 +1,16 @@
-"""No article lost when MongoDB goes away during a crawl: the real server is stopped mid-crawl."""
+"""No article lost when MongoDB goes away during a crawl: the real server is stopped mid-crawl.
+
+The crawl is held at a known point first: the mirror lets a few articles through and holds the
+next one (tests/support/mirror.py ``hold``), and the test waits until the crawl's own record in
+the store counts those articles as stored. Only then is the server taken away, so the test knows
+exactly which articles were stored before the outage and which came after.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pymongo
 import pytest
@@ -14,29 +18,14 @@ import pytest
 from rficrawl.store.documents import loads_line
 from tests.store.conftest import rficrawl
 from tests.store.test_crawl import N_ARTICLES, chosen, site, store_settings, url_file
-from tests.support.crawl import REPO_ROOT, scrapy_command
+from tests.support.crawl import BackgroundCrawl, start_crawl
+from tests.support.mirror import Gate, hold
+from tests.support.mirror_build import site_path
 
 pytestmark = pytest.mark.slow
 __all__ = ["chosen", "site"]  # fixtures shared with test_crawl
 
-
-def start_crawl(settings: dict, args: dict, out: Path) -> subprocess.Popen:
-    """``scrapy crawl article`` in the background; its log goes to ``out/crawl.log``."""
-    out.mkdir(parents=True, exist_ok=True)
-    cmd = scrapy_command("article", args, {**settings, "STATS_FILE": str(out / "stats.json")})
-    log = (out / "crawl.log").open("w")
-    return subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
-
-
-def finish(proc: subprocess.Popen, out: Path) -> str:
-    """Wait for the crawl (killing it if it hangs) and return its log."""
-    try:
-        proc.wait(timeout=240)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return (out / "crawl.log").read_text()
+BEFORE = 3  # articles stored before the outage
 
 
 def crash(server) -> None:
@@ -49,83 +38,87 @@ def crash(server) -> None:
     server.stop()  # reaps the process; the port and the data stay for start()
 
 
-def wait_for_articles(uri: str, db: str, at_least: int, proc: subprocess.Popen) -> int:
+def stored_urls(uri: str, db: str) -> set[str]:
+    with pymongo.MongoClient(uri) as client:
+        return {d["url"] for d in client[db].articles.find({}, {"url": 1})}
+
+
+def hold_after_some_are_stored(uri: str, db: str, gate: Gate, crawl: BackgroundCrawl) -> None:
+    """Return once the crawl has stored BEFORE articles (its crawls record says so: the write and
+    its accounting are done) and waits at the mirror for the next one."""
+    gate.wait_for(BEFORE + 1)
     with pymongo.MongoClient(uri, serverSelectionTimeoutMS=2000) as client:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            count = client[db].articles.count_documents({})
-            if count >= at_least:
-                return count
-            time.sleep(0.1)
-    raise AssertionError(f"the crawl stored fewer than {at_least} articles in time")
+        deadline = time.monotonic() + 120
+        while True:
+            record = client[db].crawls.find_one() or {}
+            if record.get("counts", {}).get("new") == BEFORE:
+                return
+            assert crawl.proc.poll() is None, crawl.log()[-3000:]
+            assert time.monotonic() < deadline, f"the crawl did not store {BEFORE} articles in time"
+            time.sleep(0.05)
+
+
+def start(site, chosen, mirror_server_factory, uri: str, db: str, tmp_path, **extra):
+    server = mirror_server_factory(site.root)
+    gate = hold(server, [site_path(url) for url in chosen], pass_first=BEFORE)
+    settings = store_settings(server, uri, db, tmp_path, STORE_BATCH_SIZE=1,
+                              CONCURRENT_REQUESTS=1, **extra)
+    crawl = start_crawl("article", tmp_path / "crawl", {"urls_file": url_file(tmp_path, chosen)},
+                        settings)
+    hold_after_some_are_stored(uri, db, gate, crawl)
+    first = set(stored_urls(uri, db))
+    assert len(first) == BEFORE
+    return gate, crawl, first
 
 
 def test_server_restarted_mid_crawl_loses_nothing(
     site, chosen, mirror_server_factory, fresh_mongo_server, tmp_path
 ):
-    server = mirror_server_factory(site.root, delay=0.4)
-    settings = store_settings(
-        server,
-        fresh_mongo_server.uri,
-        "outage",
-        tmp_path,
-        STORE_BATCH_SIZE=1,
-        CONCURRENT_REQUESTS=1,
-        STORE_TIMEOUT=1,
-    )
-    proc = start_crawl(settings, {"urls_file": url_file(tmp_path, chosen)}, tmp_path / "crawl")
-    stored_before = wait_for_articles(fresh_mongo_server.uri, "outage", 2, proc)
+    uri = fresh_mongo_server.uri
+    gate, crawl, _ = start(site, chosen, mirror_server_factory, uri, "outage", tmp_path,
+                           STORE_TIMEOUT=1)
     crash(fresh_mongo_server)
-    time.sleep(2.5)
+    gate.release()
+    crawl.wait_for_log("retrying")  # the crawl met the outage, and keeps its batch
     fresh_mongo_server.start()
-    log = finish(proc, tmp_path / "crawl")
-    assert proc.returncode == 0, log[-3000:]
-    assert stored_before < N_ARTICLES
-    assert "retrying" in log  # the outage really happened during the crawl
-    with pymongo.MongoClient(fresh_mongo_server.uri) as client:
-        db = client["outage"]
-        assert {d["url"] for d in db.articles.find({}, {"url": 1})} == set(chosen)
-        assert db.crawls.find_one()["status"] == "finished"
-        assert db.crawls.find_one()["counts"].get("spilled", 0) == 0
+    result = crawl.finish()
+    assert result.returncode == 0, result.log[-3000:]
+    assert stored_urls(uri, "outage") == set(chosen)
+    with pymongo.MongoClient(uri) as client:
+        record = client["outage"].crawls.find_one()
+        assert record["status"] == "finished"
+        assert record["counts"]["new"] == N_ARTICLES
+        assert record["counts"].get("spilled", 0) == 0
     assert not (tmp_path / "spill").exists()
 
 
 def test_server_gone_at_the_end_spills_and_replay_loads(
     site, chosen, mirror_server_factory, fresh_mongo_server, tmp_path
 ):
-    server = mirror_server_factory(site.root, delay=0.4)
-    settings = store_settings(
-        server,
-        fresh_mongo_server.uri,
-        "spill",
-        tmp_path,
-        STORE_BATCH_SIZE=1,
-        CONCURRENT_REQUESTS=1,
-        STORE_TIMEOUT=0.5,
-        STORE_GIVE_UP_AFTER=2,
-    )
-    proc = start_crawl(settings, {"urls_file": url_file(tmp_path, chosen)}, tmp_path / "crawl")
-    stored = wait_for_articles(fresh_mongo_server.uri, "spill", 2, proc)
+    uri = fresh_mongo_server.uri
+    gate, crawl, first = start(site, chosen, mirror_server_factory, uri, "spill", tmp_path,
+                               STORE_TIMEOUT=0.5, STORE_GIVE_UP_AFTER=2)
     crash(fresh_mongo_server)
-    log = finish(proc, tmp_path / "crawl")
-    assert proc.returncode == 0, log[-3000:]
+    gate.release()
+    result = crawl.finish()
+    assert result.returncode == 0, result.log[-3000:]
     spills = list((tmp_path / "spill").glob("*.jsonl"))
-    assert len(spills) == 1, log[-3000:]
+    assert len(spills) == 1, result.log[-3000:]
     spilled = [loads_line(line) for line in spills[0].read_text().splitlines()]
-    assert len(spilled) >= N_ARTICLES - stored
-    assert f"rficrawl store replay {spills[0]}" in log
+    # Every article after the outage is in the spill file, once, and none stored before it.
+    assert sorted(doc["url"] for doc in spilled) == sorted(set(chosen) - first)
+    assert f"rficrawl store replay {spills[0]}" in result.log
 
     fresh_mongo_server.start()
-    target = ["--mongo-uri", fresh_mongo_server.uri, "--db", "spill"]
+    assert stored_urls(uri, "spill") == first
+    target = ["--mongo-uri", uri, "--db", "spill"]
     replay = rficrawl("store", "replay", str(spills[0]), *target)
     assert replay.returncode == 0, replay.stderr
-    with pymongo.MongoClient(fresh_mongo_server.uri) as client:
-        db = client["spill"]
-        assert {d["url"] for d in db.articles.find({}, {"url": 1})} == set(chosen)
-        revisions = db.revisions.count_documents({})
+    assert f" {N_ARTICLES - BEFORE} new, 0 updated" in replay.stdout
+    assert stored_urls(uri, "spill") == set(chosen)
     again = rficrawl("store", "replay", str(spills[0]), *target)
     assert again.returncode == 0, again.stderr
     assert " 0 new, 0 updated" in again.stdout
-    with pymongo.MongoClient(fresh_mongo_server.uri) as client:
+    with pymongo.MongoClient(uri) as client:
         assert client["spill"].articles.count_documents({}) == N_ARTICLES
-        assert client["spill"].revisions.count_documents({}) == revisions == 0
+        assert client["spill"].revisions.count_documents({}) == 0

@@ -10,7 +10,7 @@ import time
 import bson
 import pytest
 
-from rficrawl.store.connection import ensure_indexes
+from rficrawl.store.connection import connect, ensure_indexes
 from rficrawl.store.documents import to_document
 from rficrawl.store.validation import (
     MAX_DOCUMENT_BYTES,
@@ -106,7 +106,7 @@ def test_url_stored_under_another_key_is_not_duplicated(db):
     assert db.articles.count_documents({}) == 1
 
 
-def test_late_older_version_does_not_replace_a_newer_one(db):
+def test_late_older_version_does_not_replace_a_newer_one_but_is_kept_before_it(db):
     ensure_indexes(db)
     writer = ArticleWriter(db)
     item = make_item(1)
@@ -115,22 +115,30 @@ def test_late_older_version_does_not_replace_a_newer_one(db):
     writer.write([to_document(item)])
     result = writer.write([to_document(old)])
     assert result.stale == 1
-    assert db.articles.find_one()["title"] == item["title"]
+    article = db.articles.find_one()
+    assert article["title"] == item["title"]
+    assert article["revision"] == 2
+    revision = db.revisions.find_one()
+    assert (revision["revision"], revision["document"]["title"]) == (1, "旧标题")
+    assert revision["changed"] == ["title"]
+    again = writer.write([to_document(old)])  # a replay keeps it once
+    assert again.stale == 1
+    assert db.revisions.count_documents({}) == 1 and db.articles.find_one()["revision"] == 2
 
 
-def test_concurrent_writers_make_one_document_per_article(db, request):
+def test_concurrent_writers_make_one_document_per_article(db, mongo_db):
     ensure_indexes(db)
-    client_uri = db.client.address
-    assert client_uri
     items = [make_item(n) for n in range(60)]
     docs = [to_document(i) for i in items]
     results = []
     barrier = threading.Barrier(3)
 
     def work():
-        writer = ArticleWriter(db)
-        barrier.wait()
-        results.append(writer.write(docs))
+        # Each writer has its own client, as separate crawl processes do.
+        with connect(mongo_db.uri) as client:
+            writer = ArticleWriter(client[mongo_db.db])
+            barrier.wait()
+            results.append(writer.write(docs))
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for t in threads:

@@ -62,6 +62,7 @@ class MirrorArticle:
     edition: str
     title: str
     media: str = ""  # "audio" or "video" for podcast episodes and video articles
+    content_id: str = ""  # the datalayer's content_id written into the page
 
 
 @dataclass
@@ -331,8 +332,9 @@ class MirrorBuilder:
         self._serial += 1
         edition = path.strip("/").split("/")[0]
         url = public_url(path)
-        article = MirrorArticle(url, when, edition, title or f"镜像测试文章 {edition} {self._serial}", media)
         content_id = f"TEST{self._serial:06d}-RFI-{edition.upper()}-{when:%Y%m%d}"
+        article = MirrorArticle(url, when, edition, title or f"镜像测试文章 {edition} {self._serial}",
+                                media, content_id)
         note = f"镜像副本 {self._serial}：这一段文字只属于 {path}。"
         self.write(url, self.deriver.page(article, content_id, note))
         self.mirror.articles[url] = article
