@@ -211,6 +211,19 @@ def test_a_page_cut_in_the_middle_still_lists_what_it_has():
     assert all(url.startswith(PUBLIC) for url in listing.article_urls)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "gb18030", "utf-8-sig"])
+def test_a_page_in_another_encoding_is_read_in_it(encoding):
+    """The page is parsed from its bytes in the encoding Scrapy found for it (a byte-order mark,
+    a meta charset), including the BOM names lxml does not know."""
+    page = ('<html><head><meta charset="{}"></head><body><div class="m-item-list-article">'
+            '<div class="article__title"><a href="/cn/中国/20251130-编码">编码测试</a></div>'
+            '</div></body></html>').format(encoding.removesuffix("-sig"))
+    body = page.encode(encoding)
+    listing = extract_listing(HtmlResponse(url=f"{PUBLIC}/cn/", body=body))
+    assert [(unquote(e.url), e.title) for e in listing.articles] == [
+        (f"{PUBLIC}/cn/中国/20251130-编码", "编码测试")]
+
+
 def test_an_empty_or_non_html_page_gives_an_empty_listing():
     assert extract_listing(response(b"", f"{PUBLIC}/cn/")).articles == []
     listing = extract_listing(response("<html><body><p>nothing</p></body></html>", f"{PUBLIC}/fr/"))
