@@ -2,7 +2,8 @@
 
 The same ``extract_listing`` the discovery spiders call: the articles (with the title and time the
 listing gives), tags, sections, archive years and days, feeds, pager links and load-more markers
-of a front, section, tag, programme or archive page, saved or online.
+of a front, section, tag, programme or archive page, saved or online; and the article links it
+skipped as advertising or sponsored, so that a user can see why a crawl did not follow them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rficrawl.export.jsonfeed import jsonable
 from rficrawl.extract.listing import Listing, extract_listing
 
 _LISTS = ("articles", "tags", "sections", "archive_years", "archive_days", "feeds", "pages",
-          "podcast_shows")
+          "podcast_shows", "skipped")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print what a crawl would follow from a front, section, tag or archive page",
         description="Extract the links of one RFI listing page as the discovery spiders do and "
         "print them as JSON (URLs public and percent-encoded, dates ISO 8601 UTC) or as a short "
-        "summary. PATH_OR_URL is a saved HTML file or an http(s) URL; a www.rfi.fr URL is fetched "
+        "summary; 'skipped' lists the article links only advertising or sponsored content shows, "
+        "which a crawl does not follow. PATH_OR_URL is a saved HTML file or an http(s) URL; a www.rfi.fr URL is fetched "
         "from RFI_BASE_URL when that points at a mirror.",
     )
     add_page_arguments(

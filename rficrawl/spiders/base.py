@@ -175,7 +175,11 @@ class RfiSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"{STAT}/not_html")
             self.logger.warning("Not an HTML page, nothing followed: %s", response.url)
             return Listing(url=response.url, kind=urls.classify(response.url, self.base_url).kind)
-        return extract_listing(response, base_url=self.base_url)
+        listing = extract_listing(response, base_url=self.base_url)
+        if listing.skipped:
+            # Article links only advertising or sponsored content showed: counted, not followed.
+            self.crawler.stats.inc_value(f"{STAT}/skipped_ad_or_sponsored", len(listing.skipped))
+        return listing
 
     # --- Articles ----------------------------------------------------------------------------
 

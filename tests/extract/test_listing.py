@@ -91,18 +91,37 @@ def test_the_card_seen_twice_is_listed_once(home):
     assert [unquote(url).removeprefix(PUBLIC) for url in home.article_urls].count(twice) == 1
 
 
-def test_highlighted_and_sponsored_blocks_are_skipped(home):
-    text = capture_bytes(HOME).decode("utf-8")
-    assert 'data-org-type="aside-content--highlighted"' in text
-    # The highlighted block's cards point at tag pages (气候峰会cop30 only appears there).
-    assert not any("cop30/" in unquote(url) for url in home.tags)
+# The hot topics of the highlighted aside "Sujets spéciaux" (特别专题): tag cards found nowhere
+# else on the page, read here from the raw HTML.
+HOT_TOPICS = ["乌克兰危机", "中美贸易战", "气候峰会cop30"]
+
+
+def test_the_hot_topics_of_the_highlighted_aside_are_tags(home):
+    html = capture_bytes(HOME).decode("utf-8")
+    start = html.index('data-org-type="aside-content--highlighted"')
+    aside = html[start:html.index("</aside>", start)]
+    in_aside = [unquote(href) for href in re.findall(r'<a href="([^"]+)" data-article-item-link>',
+                                                     aside)]
+    assert in_aside == [f"{PUBLIC}/cn/关键词/{tag}/" for tag in ["日本", *HOT_TOPICS]]
+    elsewhere = html[:start] + html[start + len(aside):]
+    assert not any(quote(tag) in elsewhere for tag in HOT_TOPICS)
+    tags = [unquote(url) for url in home.tags]
+    assert [f"{PUBLIC}/cn/关键词/{tag}/" for tag in HOT_TOPICS] == tags[2:5]
+
+
+def test_the_sponsors_aside_is_skipped(home):
+    html = capture_bytes(HOME).decode("utf-8")
+    start = html.index('data-org-type="aside-content--sponsors"')
+    assert "/cn/法广合作伙伴/" in html[start:html.index("</aside>", start)]
+    assert f"{PUBLIC}/cn/{quote('法广合作伙伴')}/" not in home.sections
     assert not any("savoirs.rfi.fr" in url for url in home.article_urls + home.tags)
+    assert home.skipped == []  # the aside holds no RFI article
 
 
 def test_tags_archive_years_feed_and_sections_are_separate(home):
     assert [unquote(url).removeprefix(f"{PUBLIC}/cn/关键词/") for url in home.tags] == [
-        "日本/", "乌克兰战争/", "中国/", "台湾/", "美国/", "政治/", "香港/", "新加坡/", "澳大利亚/",
-        "德国/", "马来西亚/", "英国/",
+        "日本/", "乌克兰战争/", "乌克兰危机/", "中美贸易战/", "气候峰会cop30/", "中国/", "台湾/",
+        "美国/", "政治/", "香港/", "新加坡/", "澳大利亚/", "德国/", "马来西亚/", "英国/",
     ]
     assert [unquote(url) for url in home.archive_years] == [
         f"{PUBLIC}/cn/档案资料库/{year}/" for year in range(2025, 2008, -1)
@@ -122,26 +141,27 @@ def test_nothing_off_site(home):
 
 
 def test_counts_read_independently_of_the_extractor():
-    """A plain regex reading of the capture: cards outside the ignored asides, news-feed items."""
+    """A plain regex reading of the capture: cards outside the sponsors aside, news-feed items."""
     html = capture_bytes(HOME).decode("utf-8")
     ignored_spans = [
         (m.start(), html.index("</aside>", m.start()))
-        for m in re.finditer(r'<aside[^>]*data-org-type="aside-content--(?:highlighted|sponsors)"',
-                             html)
+        for m in re.finditer(r'<aside[^>]*data-org-type="aside-content--sponsors"', html)
     ]
-    assert len(ignored_spans) == 2  # one highlighted aside, one sponsors aside (holding a div)
+    assert len(ignored_spans) == 1
 
     def ignored(offset: int) -> bool:
         return any(start <= offset <= end for start, end in ignored_spans)
 
     cards = [m.start() for m in re.finditer(r'<div class="m-item-list-article[ "]', html)]
-    assert len(cards) == 49  # the README's count, ignored blocks included
+    assert len(cards) == 49  # the README's count, the sponsors aside's included
     kept = [offset for offset in cards if not ignored(offset)]
     card_urls = []
     for offset in kept:
         title = html.index('class="article__title', offset)
         card_urls.append(re.search(r'<a href="([^"]+)"', html[title:]).group(1))
-    assert len(kept) == 44 and len(set(card_urls)) == 43
+    # The highlighted aside's four cards link tag pages, not articles.
+    card_urls = [url for url in card_urls if "/%E5%85%B3%E9%94%AE%E8%AF%8D/" not in url]
+    assert len(kept) == 48 and len(card_urls) == 44 and len(set(card_urls)) == 43
     feed_urls = re.findall(
         r'class="news__content__title">\s*<a href="([^"]+)"', html)
     assert len(feed_urls) == 5
@@ -189,6 +209,19 @@ def test_a_page_cut_in_the_middle_still_lists_what_it_has():
     listing = extract_listing(response(body[:twentieth_card], f"{PUBLIC}/cn/"))
     assert 10 < len(listing.articles) < 48
     assert all(url.startswith(PUBLIC) for url in listing.article_urls)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "gb18030", "utf-8-sig"])
+def test_a_page_in_another_encoding_is_read_in_it(encoding):
+    """The page is parsed from its bytes in the encoding Scrapy found for it (a byte-order mark,
+    a meta charset), including the BOM names lxml does not know."""
+    page = ('<html><head><meta charset="{}"></head><body><div class="m-item-list-article">'
+            '<div class="article__title"><a href="/cn/中国/20251130-编码">编码测试</a></div>'
+            '</div></body></html>').format(encoding.removesuffix("-sig"))
+    body = page.encode(encoding)
+    listing = extract_listing(HtmlResponse(url=f"{PUBLIC}/cn/", body=body))
+    assert [(unquote(e.url), e.title) for e in listing.articles] == [
+        (f"{PUBLIC}/cn/中国/20251130-编码", "编码测试")]
 
 
 def test_an_empty_or_non_html_page_gives_an_empty_listing():
@@ -363,7 +396,8 @@ def test_listing_command_on_the_saved_capture(capsys):
     assert printed["feeds"] == [f"{PUBLIC}/cn/rss"]
     assert main(["listing", path, "--format", "summary"]) == 0
     summary = capsys.readouterr().out
-    assert "articles: 48" in summary and "tags: 12" in summary and "archive_years: 18" in summary
+    assert "articles: 48" in summary and "tags: 15" in summary and "archive_years: 18" in summary
+    assert "skipped: 0" in summary
 
 
 def test_listing_command_errors_are_one_line(tmp_path, capsys):

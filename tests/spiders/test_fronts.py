@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from rficrawl.editions import get_edition
 from tests.spiders.conftest import (
     article_paths,
     crawl,
@@ -9,7 +15,16 @@ from tests.spiders.conftest import (
     paths_of,
     requested_twice,
 )
-from tests.support.mirror_build import PAGED_SECTION, TAG_FEED, site_path
+from tests.support.front_links import front_links
+from tests.support.mirror_build import (
+    PAGED_SECTION,
+    PAGES,
+    PUBLIC,
+    TAG_FEED,
+    MirrorBuilder,
+    public_url,
+    site_path,
+)
 
 
 def test_two_editions_at_once_find_every_front_article_once(site, server, tmp_path):
@@ -70,4 +85,42 @@ def test_tag_lists_are_paged_through_when_asked_for(site, server, tmp_path):
     assert result.urls() == expected
     assert f"/cn/关键词/{TAG_FEED[1]}/2/" in server.log.paths()
     assert "/cn/" not in server.log.paths()
+    assert requested_twice(server) == {}
+
+
+def _front_2024_site(root: Path) -> tuple[set[str], set[str]]:
+    """A mirror whose /es/ front is tests/mirror_pages/front-2024-es.html (the 2024 template,
+    with highlighted asides, an ad slot and a sponsors aside), an article page behind every
+    article link it shows (those of the ad and the sponsors too, so that following one would
+    store it), and empty section fronts. Returns the decoded paths of the articles a crawl
+    must fetch, and of those it must not."""
+    html = (PAGES / "front-2024-es.html").read_text(encoding="utf-8")
+    links = front_links(html, f"{PUBLIC}/es/")
+    undated = {unquote(href) for href in
+               re.findall(r'class="news__content__title"><a href="([^"]+)"', html)
+               if not re.search(r"/\d{8}-", href)}
+    assert len(links.found) == 36 and len(undated) == 3 and len(links.skipped) == 2
+    builder = MirrorBuilder(root, (PAGES / "article.html").read_text(encoding="utf-8"))
+    for path in sorted(links.found | links.skipped | undated):
+        day = re.search(r"/(\d{4})(\d{2})(\d{2})-", path)
+        when = dt.datetime(*map(int, day.groups()), 9, tzinfo=dt.UTC) if day else (
+            dt.datetime(2024, 1, 31, 15, tzinfo=dt.UTC))
+        builder.article(path, when)
+    builder.write("/es/", html)
+    for section in get_edition("es").sections:
+        builder.front_page(public_url(f"/es/{section}/"), "es", section, [[]])
+    return links.found | undated, links.skipped
+
+
+def test_the_cards_of_a_2024_fronts_asides_are_fetched(mirror_server_factory, tmp_path):
+    wanted, unwanted = _front_2024_site(tmp_path / "site")
+    server = mirror_server_factory(tmp_path / "site")
+    result = crawl("fronts", server, tmp_path / "crawl", {"editions": "es"})
+    assert {unquote(site_path(url)) for url in result.urls()} == wanted
+    assert len(result.items) == 39
+    episodes = {path for path in wanted if path.startswith("/es/programas/")}
+    assert len(episodes) == 13  # 10 in the highlighted asides, 3 in a related one
+    assert episodes <= article_paths(server)
+    assert not unwanted & set(server.log.paths())
+    assert result.stats["rficrawl/discovery/skipped_ad_or_sponsored"] == 2
     assert requested_twice(server) == {}
