@@ -6,7 +6,8 @@ article's template. Text is repaired as it leaves the parsers (``rficrawl.extrac
 tree once parsed, each JSON value once loaded. Each source class has one method per field it can
 answer, returning raw values that the loader's input processors clean
 (``rficrawl.extract.loader``). A method that has nothing returns None; a source that is missing
-or broken answers nothing, never raises.
+or broken answers nothing, never raises. The schema (``rficrawl.items``) names, for each field,
+the sources asked and their order, by the names below.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from scrapy.http import TextResponse
 
 from rficrawl.extract.cleaning import normalize_text
 from rficrawl.extract.repair import TextRepair, may_need_repair
+
+JSONLD, META, DOM, DATALAYER = "jsonld", "meta", "dom", "datalayer"
 
 
 def _has_class(name: str) -> str:
@@ -398,3 +401,7 @@ class DatalayerSource:
 
     def edition(self):
         return self.data.get("site_locale")
+
+
+# The source classes by the names the schema uses.
+SOURCES = {JSONLD: JsonLdSource, META: MetaSource, DOM: DomSource, DATALAYER: DatalayerSource}
