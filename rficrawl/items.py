@@ -18,8 +18,9 @@ Each field of ``ArticleItem`` is one line that says everything the stages after 
 
 Validation (``rficrawl.store.validation``), the stored document (``rficrawl.store.documents``),
 the CSV, ``show`` and ``revisions`` (``rficrawl.cli.query``), the Markdown archive
-(``rficrawl.export.markdown``) and the field table of docs/extraction.md derive from it. The store
-adds its own bookkeeping fields to each document; they are declared here too (``STORE_FIELDS``).
+(``rficrawl.export.markdown``) derive from it, and a test keeps the field table of
+docs/extraction.md true to it. The store adds its own bookkeeping fields to each document; they
+are declared here too (``STORE_FIELDS``).
 """
 
 from __future__ import annotations

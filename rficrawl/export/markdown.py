@@ -21,10 +21,10 @@ article published at 00:30 in Paris is filed under that day, not the UTC day bef
 as ``url-{sha256(url)[:16]}.md``; one without any date under ``undated``.
 
 Which field fills each place is the schema's (``markdown`` in ``rficrawl.items``), and so is what
-each holds: the title and the lead are plain text, ``body_html`` is HTML. What is escaped today:
-the lead (HTML-escaped), the image URL (escaped for its attribute), the brackets and backslashes
-of the title (a Markdown link's text) and the spaces and parentheses of the link (its target).
-The body is written as it is: the cleaner's allow-list made it safe.
+each holds: the title and the lead are plain text, ``body_html`` is HTML. What is escaped: the lead
+(HTML-escaped), the image URL (escaped for its attribute), the brackets and backslashes of the
+title (a Markdown link's text, not HTML-escaped) and the spaces and parentheses of the link (its
+target). The body is written as it is: the cleaner's allow-list made it safe.
 
 ``render_markdown``, ``archive_path`` and ``write_document`` take an ``ArticleItem`` or a MongoDB
 document with the same field names (dates as aware datetimes, naive UTC datetimes or ISO
