@@ -63,6 +63,7 @@ from pymongo.errors import PyMongoError
 from rficrawl import settings as project
 from rficrawl.cli import query as query_commands
 from rficrawl.cli.main import build_parser
+from rficrawl.dates import day_start
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS, connect, ensure_indexes
 from rficrawl.store.documents import to_document
 from rficrawl.store.known import stored_dates
@@ -333,8 +334,7 @@ class ArchiveBench:
             return make
 
         def day(sample: Sample) -> tuple[dt.datetime, dt.datetime]:
-            start = dt.datetime.combine(sample.day, dt.time(), dt.UTC)
-            return start, start + dt.timedelta(days=1)
+            return day_start(sample.day), day_start(sample.day + dt.timedelta(days=1))
 
         def count(rng: random.Random) -> Callable[[], Any]:
             filter_ = article_filter([self._draw(rng).edition])
@@ -715,7 +715,7 @@ def main(argv: list[str] | None = None) -> int:
         "--end",
         type=dt.date.fromisoformat,
         default=dt.datetime.now(dt.UTC).date(),
-        help="the newest publication day (default: today, UTC)",
+        help="the newest publication day, a Paris day (default: today)",
     )
     parser.add_argument("--repeat", type=int, default=25, help="runs of a figure at most")
     parser.add_argument("--min-repeat", type=int, default=3, help="runs of a figure at least")

@@ -7,7 +7,6 @@ The same ``extract_article`` the spiders call, so a saved page plus this command
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from scrapy.http import HtmlResponse
 
 from rficrawl.cli.main import CommandError
 from rficrawl.cli.pages import add_page_arguments, fetch_page, read_page
-from rficrawl.export.jsonfeed import jsonable
+from rficrawl.dates import to_json
 from rficrawl.export.markdown import render_markdown
 from rficrawl.extract.article import NotAnArticle, extract_article
 
@@ -60,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "md":
         text = render_markdown(item)
     else:
-        text = json.dumps(jsonable(dict(item)), ensure_ascii=False, indent=2) + "\n"
+        text = to_json(dict(item), indent=2) + "\n"
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
     return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,7 +19,7 @@ from scrapy.http import HtmlResponse
 
 from rficrawl.cli.main import CommandError
 from rficrawl.cli.pages import add_page_arguments, fetch_page, read_page
-from rficrawl.export.jsonfeed import jsonable
+from rficrawl.dates import to_json
 from rficrawl.extract.listing import Listing, extract_listing
 
 _LISTS = ("articles", "tags", "sections", "archive_years", "archive_days", "feeds", "pages",
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         response = _saved_page(Path(args.source), args.url)
         listing = extract_listing(response)
     text = _summary(listing) if args.format == "summary" else (
-        json.dumps(jsonable(_as_dict(listing)), ensure_ascii=False, indent=2) + "\n")
+        to_json(_as_dict(listing), indent=2) + "\n")
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
     return 0

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import difflib
 import itertools
-import json
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,48 +24,24 @@ from rich.table import Table
 
 from rficrawl.cli.main import CommandError
 from rficrawl.cli.store import add_store_arguments, open_database
+from rficrawl.dates import jsonable, paris_day, parse_bound, to_json
 from rficrawl.editions import editions
-from rficrawl.export.jsonfeed import jsonable
 from rficrawl.export.markdown import archive_path, render_markdown
+from rficrawl.items import DOCUMENT_FIELDS, fields_by
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS
-from rficrawl.store.documents import names, to_json_line
 from rficrawl.store.queries import (
     article_filter,
     count_articles,
     earlier_versions,
     find_article,
     newest_first,
-    parse_when,
 )
 
-CSV_COLUMNS = (
-    "_id",
-    "url",
-    "edition",
-    "section",
-    "title",
-    "lead",
-    "authors",
-    "tags",
-    "published_at",
-    "modified_at",
-    "word_count",
-    "revision",
-    "first_seen_at",
-    "last_seen_at",
-    "body_text",
-)
-# The text of a version compared by `rficrawl revisions`, in this order, then the body.
-DIFF_FIELDS = (
-    "title",
-    "lead",
-    "section",
-    "kicker",
-    "tags",
-    "authors",
-    "published_at",
-    "modified_at",
-)
+# The columns of `rficrawl export --format csv`, the rows of `rficrawl show` and the fields whose
+# text `rficrawl revisions` compares (then the body), as the schema (rficrawl.items) places them.
+CSV_COLUMNS = fields_by(lambda spec: spec.column)
+SHOW_ROWS = tuple(name for name in CSV_COLUMNS if DOCUMENT_FIELDS[name].show)
+DIFF_FIELDS = fields_by(lambda spec: spec.diff)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -134,8 +109,10 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--edition", action="append", default=[], help="e.g. cn (repeatable)")
     parser.add_argument("--section", help="e.g. 国际")
     parser.add_argument("--tag", action="append", default=[], help="repeatable: all must match")
-    parser.add_argument("--since", help="published on or after (YYYY-MM-DD or ISO time, UTC)")
-    parser.add_argument("--until", help="published up to (a day is included)")
+    parser.add_argument(
+        "--since", help="published on or after: YYYY-MM-DD (a day in Paris time) or an ISO 8601 "
+        "time (UTC unless it gives an offset)")
+    parser.add_argument("--until", help="published up to, included; same format as --since")
     parser.add_argument("--search", help="text in title, lead or body")
     add_store_arguments(parser)
 
@@ -146,12 +123,13 @@ def _filter(args: argparse.Namespace) -> dict[str, Any]:
     for edition in wanted:
         if edition not in known:
             raise CommandError(f"unknown edition {edition!r}; known: {', '.join(known)}")
-    try:
-        since = parse_when(args.since) if args.since else None
-        until = parse_when(args.until, end=True) if args.until else None
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
-    return article_filter(wanted, args.section, args.tag, since, until, args.search)
+    bounds = []
+    for option, text, upper in (("--since", args.since, False), ("--until", args.until, True)):
+        try:
+            bounds.append(parse_bound(text, upper=upper) if text else None)
+        except ValueError as exc:
+            raise CommandError(f"{option} {exc}") from None
+    return article_filter(wanted, args.section, args.tag, *bounds, args.search)
 
 
 def _when(value: Any) -> str:
@@ -160,6 +138,30 @@ def _when(value: Any) -> str:
         if isinstance(value, dt.datetime)
         else ""
     )
+
+
+def names(values: Any) -> str:
+    """Authors or tags as one readable string (``"A; B"``) for tables and CSV."""
+    out = []
+    for value in values or ():
+        out.append(value.get("name", "") if isinstance(value, Mapping) else str(value))
+    return "; ".join(v for v in out if v)
+
+
+def _cell(value: Any, when=_when) -> str:
+    """A value in a table cell or a diffed line: lists as ``names``, dates by ``when``."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return names(value)
+    if isinstance(value, dt.datetime):
+        return when(value)
+    return str(value)
+
+
+def _label(name: str) -> str:
+    """The row label of a field in ``rficrawl show``: ``first_seen_at`` -> ``first seen``."""
+    return name.removesuffix("_at").strip("_").replace("_", " ")
 
 
 def _find_article(db: Database, key: str) -> dict[str, Any]:
@@ -190,7 +192,7 @@ def run_articles(args: argparse.Namespace) -> int:
     cursor = newest_first(db, query, args.limit)
     if args.json:
         for doc in cursor:
-            print(to_json_line(doc))
+            print(to_json(doc))
         return 0
     table = Table(show_lines=False)
     for column in ("published (UTC)", "ed.", "section", "title", "id"):
@@ -218,32 +220,15 @@ def run_show(args: argparse.Namespace) -> int:
     doc = _find_article(db, args.key)
     revisions = earlier_versions(db, doc["_id"])
     if args.json:
-        print(
-            json.dumps(
-                jsonable({"article": doc, "revisions": revisions}), ensure_ascii=False, indent=1
-            )
-        )
+        print(to_json({"article": doc, "revisions": revisions}, indent=1))
         return 0
     console = Console()
     console.print(f"[bold]{doc.get('title', '')}[/bold]", highlight=False)
     table = Table(show_header=False, box=None)
     table.add_column(style="dim")
     table.add_column(overflow="fold")
-    rows = [
-        ("id", str(doc["_id"])),
-        ("url", doc.get("url", "")),
-        ("edition", doc.get("edition", "")),
-        ("section", doc.get("section", "")),
-        ("authors", names(doc.get("authors"))),
-        ("tags", names(doc.get("tags"))),
-        ("published", _when(doc.get("published_at"))),
-        ("modified", _when(doc.get("modified_at"))),
-        ("revision", str(doc.get("revision", 1))),
-        ("first seen", _when(doc.get("first_seen_at"))),
-        ("last seen", _when(doc.get("last_seen_at"))),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
+    for name in SHOW_ROWS:
+        table.add_row(_label(name), _cell(doc.get(name)))
     console.print(table)
     if doc.get("lead"):
         console.print(f"\n[italic]{doc['lead']}[/italic]", highlight=False)
@@ -263,14 +248,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def _version_text(doc: Mapping[str, Any]) -> list[str]:
-    lines = []
-    for name in DIFF_FIELDS:
-        value = doc.get(name)
-        if isinstance(value, list):
-            value = names(value)
-        elif isinstance(value, dt.datetime):
-            value = _when(value)
-        lines.append(f"{name}: {value if value is not None else ''}")
+    lines = [f"{name}: {_cell(doc.get(name))}" for name in DIFF_FIELDS]
     lines.append("")
     lines += (doc.get("body_text") or "").splitlines()
     return lines
@@ -352,17 +330,14 @@ def _write(fmt: str, out: Path, docs: Iterable[dict], tick) -> int:
     with out.open("w", encoding="utf-8", newline="") as stream:
         if fmt == "jsonl":
             for doc in docs:
-                stream.write(to_json_line(doc) + "\n")
+                stream.write(to_json(doc) + "\n")
                 written += 1
                 tick()
             return written
         writer = csv.writer(stream)
         writer.writerow(CSV_COLUMNS)
         for doc in docs:
-            row = jsonable(doc)
-            row["authors"] = names(doc.get("authors"))
-            row["tags"] = names(doc.get("tags"))
-            writer.writerow([row.get(name, "") for name in CSV_COLUMNS])
+            writer.writerow([_cell(doc.get(name), jsonable) for name in CSV_COLUMNS])
             written += 1
             tick()
     return written
@@ -376,7 +351,7 @@ def run_stats(args: argparse.Namespace) -> int:
         row["_id"]: row["n"]
         for row in articles.aggregate([{"$group": {"_id": "$edition", "n": {"$sum": 1}}}])
     }
-    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=args.days)).strftime("%Y-%m-%d")
+    since = (paris_day(dt.datetime.now(dt.UTC)) - dt.timedelta(days=args.days)).isoformat()
     per_day = {
         row["_id"]: row["n"]
         for row in articles.aggregate(
@@ -390,17 +365,14 @@ def run_stats(args: argparse.Namespace) -> int:
     revisions = db[REVISIONS].estimated_document_count()
     if args.json:
         print(
-            json.dumps(
-                jsonable(
-                    {
-                        "articles": sum(per_edition.values()),
-                        "revisions": revisions,
-                        "per_edition": per_edition,
-                        "per_day": dict(sorted(per_day.items())),
-                        "crawls": crawls,
-                    }
-                ),
-                ensure_ascii=False,
+            to_json(
+                {
+                    "articles": sum(per_edition.values()),
+                    "revisions": revisions,
+                    "per_edition": per_edition,
+                    "per_day": dict(sorted(per_day.items())),
+                    "crawls": crawls,
+                },
                 indent=1,
             )
         )
@@ -416,7 +388,7 @@ def run_stats(args: argparse.Namespace) -> int:
     for edition, n in sorted(per_edition.items(), key=lambda kv: -kv[1]):
         table.add_row(str(edition), known[edition].name if edition in known else "", str(n))
     console.print(table)
-    days = Table(title=f"articles per publication day (UTC), last {args.days} days")
+    days = Table(title=f"articles per publication day (Paris), last {args.days} days")
     days.add_column("day")
     days.add_column("articles", justify="right")
     for day, n in sorted(per_day.items(), reverse=True):

@@ -2,30 +2,17 @@
 
 Scrapy's own JSON exporters write a datetime as ``2025-11-30 09:13:47``, dropping its time zone,
 so ``-O out.jsonl`` would not round-trip. These subclasses change only how values are written:
-dates as ``2025-11-30T09:13:47Z``; in CSV, lists and objects (tags, authors, image) as JSON.
+dates as ``2025-11-30T09:13:47Z`` (``rficrawl.dates.jsonable``); in CSV, lists and objects (tags,
+authors, image) as JSON.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter
 
-from rficrawl.extract.dates import isoformat_z
-
-
-def jsonable(value: Any) -> Any:
-    """The value with every datetime (also inside dicts and lists) as ISO 8601 UTC with Z."""
-    if isinstance(value, datetime):
-        return isoformat_z(value)
-    if isinstance(value, Mapping):
-        return {key: jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    return value
+from rficrawl.dates import jsonable, to_json
 
 
 class _IsoDates:
@@ -45,7 +32,6 @@ class CsvExporter(CsvItemExporter):
     """Feed format ``csv``: one article a row; lists and objects as JSON text, dates ISO UTC."""
 
     def serialize_field(self, field: Any, name: str, value: Any) -> Any:
-        value = jsonable(value)
-        if isinstance(value, list | dict):
-            return json.dumps(value, ensure_ascii=False)
-        return super().serialize_field(field, name, value)
+        if isinstance(value, list | tuple | dict):
+            return to_json(value)
+        return super().serialize_field(field, name, jsonable(value))

@@ -16,9 +16,15 @@ A document looks like (see ../shared/seed-archive-example.md)::
 
 Files go to ``{edition}/{YYYY-MM-DD}/{content_id}.md``, the date being ``published_at`` (else
 ``modified_at``) in Paris time: the date RFI prints and writes in its URLs and content ids, so an
-article published at 00:30 in Paris is filed under that day, not the UTC day before. A document
-without ``content_id`` (pages older than the datalayer) is filed as ``url-{sha256(url)[:16]}.md``;
-one without any date under ``undated``.
+article published at 00:30 in Paris is filed under that day, not the UTC day before
+(``rficrawl.dates``). A document without ``content_id`` (pages older than the datalayer) is filed
+as ``url-{sha256(url)[:16]}.md``; one without any date under ``undated``.
+
+Which field fills each place is the schema's (``markdown`` in ``rficrawl.items``), and so is what
+each holds: the title and the lead are plain text, ``body_html`` is HTML. What is escaped: the lead
+(HTML-escaped), the image URL (escaped for its attribute), the brackets and backslashes of the
+title (a Markdown link's text, not HTML-escaped) and the spaces and parentheses of the link (its
+target). The body is written as it is: the cleaner's allow-list made it safe.
 
 ``render_markdown``, ``archive_path`` and ``write_document`` take an ``ArticleItem`` or a MongoDB
 document with the same field names (dates as aware datetimes, naive UTC datetimes or ISO
@@ -35,22 +41,23 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from scrapy.exporters import BaseItemExporter
 
-from rficrawl.extract.dates import as_utc
+from rficrawl.dates import PARIS, as_utc, paris_day
+from rficrawl.items import ARTICLE_FIELDS, FILING_DATE, VERSION_TIME
 
-PARIS = ZoneInfo("Europe/Paris")
+# The field in each place of a document (rficrawl.items.MARKDOWN_PLACES).
+PLACES = {spec.markdown: name for name, spec in ARTICLE_FIELDS.items() if spec.markdown}
 _IMAGE_FORMAT = re.compile(r"/w:\d+/p:\d+x\d+/")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def render_markdown(doc: Mapping[str, Any]) -> str:
     """The archive document of one article."""
-    title = str(doc.get("title") or "")
-    url = str(doc.get("url") or "")
-    stamp = _version_time(doc)
+    title = str(doc.get(PLACES["link text"]) or "")
+    url = str(doc.get(PLACES["link"]) or "")
+    stamp = _first_date(doc, VERSION_TIME)
     lines = [
         f"<!--{int(stamp.timestamp() * 1000) if stamp else 0}-->",
         f"[{_escape_link_text(title)}]({_escape_link_url(url)})",
@@ -58,30 +65,29 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         "",
     ]
     parts = []
-    published = as_utc(doc.get("published_at"))
+    published = as_utc(doc.get(PLACES["date line"]))
     if published:
         parts.append(f"<div>{published.astimezone(PARIS):%d/%m/%Y - %H:%M}</div>")
-    image_url = main_image_url(doc.get("image"))
+    image_url = main_image_url(doc.get(PLACES["image"]))
     if image_url:
         parts.append(f'<img src="{html.escape(image_url)}">')
-    lead = doc.get("lead")
+    lead = doc.get(PLACES["lead"])
     if lead:
         parts.append(f"<p><strong>{html.escape(str(lead), quote=False)}</strong></p>")
-    parts.append(f"<div>{doc.get('body_html') or ''}</div>")
+    parts.append(f"<div>{doc.get(PLACES['body']) or ''}</div>")
     lines.append("".join(parts))
     return "\n".join(lines) + "\n"
 
 
 def archive_path(doc: Mapping[str, Any]) -> PurePosixPath:
     """Where the article's document goes: ``{edition}/{YYYY-MM-DD}/{content_id}.md``."""
-    edition = _safe(str(doc.get("edition") or "")) or "unknown-edition"
-    when = as_utc(doc.get("published_at")) or as_utc(doc.get("modified_at"))
-    day = f"{when.astimezone(PARIS):%Y-%m-%d}" if when else "undated"
-    name = _safe(str(doc.get("content_id") or ""))
+    edition = _safe(str(doc.get(PLACES["folder"]) or "")) or "unknown-edition"
+    day = paris_day(_first_date(doc, FILING_DATE))
+    name = _safe(str(doc.get(PLACES["file name"]) or ""))
     if not name:
-        url = str(doc.get("url") or "")
+        url = str(doc.get(PLACES["link"]) or "")
         name = "url-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-    return PurePosixPath(edition, day, f"{name}.md")
+    return PurePosixPath(edition, day.isoformat() if day else "undated", f"{name}.md")
 
 
 def write_document(doc: Mapping[str, Any], directory: str | os.PathLike) -> Path:
@@ -138,12 +144,14 @@ class MarkdownArchiveExporter(BaseItemExporter):
         doc = dict(item)
         target = write_document(doc, self.directory)
         link = Path(os.path.relpath(target, self.index_dir)) if self.index_dir else target
-        entry = f"- [{_escape_link_text(str(doc.get('title') or ''))}]({link.as_posix()})\n"
+        title = str(doc.get(PLACES["link text"]) or "")
+        entry = f"- [{_escape_link_text(title)}]({link.as_posix()})\n"
         self.file.write(entry.encode("utf-8"))
 
 
-def _version_time(doc: Mapping[str, Any]) -> datetime | None:
-    for field in ("modified_at", "published_at", "fetched_at"):
+def _first_date(doc: Mapping[str, Any], fields: tuple[str, ...]) -> datetime | None:
+    """The first of the fields that holds a date (read by ``as_utc``)."""
+    for field in fields:
         when = as_utc(doc.get(field))
         if when:
             return when

@@ -1,24 +1,19 @@
 """Write the crawl's final stats to a JSON file (setting ``STATS_FILE``).
 
 Scrapy only logs its stats; scripts, tests and the scheduler need them as data. Off unless
-``STATS_FILE`` is set.
+``STATS_FILE`` is set. Dates (``start_time``, ``finish_time``) are written as everywhere else in
+rficrawl: ISO 8601 UTC with ``Z`` (``rficrawl.dates.to_json``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-
-def _jsonable(value):
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
+from rficrawl.dates import to_json
 
 
 class StatsFile:
@@ -38,7 +33,6 @@ class StatsFile:
         return ext
 
     def spider_closed(self, spider, reason: str) -> None:
-        stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
-        stats["finish_reason"] = reason
+        stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(stats, ensure_ascii=False, indent=1, sort_keys=True))
+        self.path.write_text(to_json(stats, indent=1, sort_keys=True))

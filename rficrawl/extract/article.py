@@ -19,26 +19,12 @@ from urllib.parse import urlsplit
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from rficrawl.dates import as_utc
 from rficrawl.editions import editions
 from rficrawl.extract.cleaning import clean_body
-from rficrawl.extract.dates import as_utc
 from rficrawl.extract.liveblog import extract_live_posts
-from rficrawl.extract.loader import (
-    DATALAYER,
-    DOM,
-    FIELD_SOURCES,
-    JSONLD,
-    MERGED_FIELDS,
-    META,
-    ArticleLoader,
-)
-from rficrawl.extract.sources import (
-    ArticlePage,
-    DatalayerSource,
-    DomSource,
-    JsonLdSource,
-    MetaSource,
-)
+from rficrawl.extract.loader import ArticleLoader
+from rficrawl.extract.sources import DATALAYER, SOURCES, ArticlePage
 from rficrawl.items import ArticleItem
 from rficrawl.urls import canonical_article_url
 
@@ -85,17 +71,9 @@ def extract_article(
         raise NotAnArticle("truncated", f"{response.url} ends before </html>")
     page = ArticlePage(response)
     _check_template(page)
-    sources = {
-        JSONLD: JsonLdSource(page),
-        META: MetaSource(page),
-        DOM: DomSource(page),
-        DATALAYER: DatalayerSource(page),
-    }
+    sources = {name: source(page) for name, source in SOURCES.items()}
     loader = ArticleLoader(page_url=response.url, base_url=base_url)
-    for field, names in FIELD_SOURCES.items():
-        _load_field(loader, field, [sources[name] for name in names])
-        if field == "url":  # the twins exclude the page itself
-            loader.context["url"] = loader.get_output_value("url")
+    loader.load_sources(sources)
 
     url = loader.get_output_value("url") or _page_url(response, base_url)
     if not url:
@@ -130,24 +108,6 @@ def extract_article(
         logger.warning("Repaired the text of %s (lone surrogates replaced by U+FFFD, control "
                        "characters removed): %s", url, page.repair.summary())
     return ArticleItem({name: item[name] for name in ArticleItem.fields if name in item})
-
-
-def _load_field(loader: ArticleLoader, field: str, sources: list) -> None:
-    """Add the field's value from its sources in order; the first the loader accepts wins
-    (every source, for the merged fields). A source without a reader for it is skipped."""
-    for source in sources:
-        read = getattr(source, field, None)
-        if read is None:
-            continue
-        try:
-            value = read()
-            if value in (None, "", [], {}):
-                continue
-            loader.add_value(field, value)
-        except (ValueError, TypeError, AttributeError, KeyError):
-            continue  # a value of an unexpected shape in this source: the next one answers
-        if field not in MERGED_FIELDS and loader.get_collected_values(field):
-            return
 
 
 def content_hash(

@@ -21,7 +21,7 @@ from io import BytesIO
 
 import lxml.etree
 
-from rficrawl.extract.dates import as_utc
+from rficrawl.dates import as_utc
 
 __all__ = ["FeedEntry", "NotAFeed", "SitemapDocument", "month_of_sitemap", "parse_rss", "parse_sitemap"]
 

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from scrapy.http import TextResponse
 
-from rficrawl.extract.dates import as_utc
+from rficrawl.dates import as_utc
 from rficrawl.urls import (
     ARTICLE_KINDS,
     PUBLIC_BASE_URL,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from parsel import Selector
 
+from rficrawl.dates import as_utc
 from rficrawl.extract.cleaning import normalize_text
-from rficrawl.extract.dates import as_utc
 
 # The embed, in the HTML the server sends (the posts themselves are not there yet).
 LIVE_BLOG = ".m-em-liveblog, .live-pbp, [data-liveblog]"

@@ -6,19 +6,24 @@ article's template. Text is repaired as it leaves the parsers (``rficrawl.extrac
 tree once parsed, each JSON value once loaded. Each source class has one method per field it can
 answer, returning raw values that the loader's input processors clean
 (``rficrawl.extract.loader``). A method that has nothing returns None; a source that is missing
-or broken answers nothing, never raises.
+or broken answers nothing, never raises. The schema (``rficrawl.items``) names, for each field,
+the sources asked and their order, by the names below.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import cached_property
 
+import isodate
 from lxml import etree
 from scrapy.http import TextResponse
 
 from rficrawl.extract.cleaning import normalize_text
 from rficrawl.extract.repair import TextRepair, may_need_repair
+
+JSONLD, META, DOM, DATALAYER = "jsonld", "meta", "dom", "datalayer"
 
 
 def _has_class(name: str) -> str:
@@ -38,22 +43,22 @@ _PART_SEARCH = {
                  "t-content__tags")
 }
 _TEMPLATE = re.compile(r"\bt-content--([a-z-]+)")
-_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                  "LiveBlogPosting", "BlogPosting"}
 
 
 def iso_duration_seconds(value: object) -> int | None:
-    """Seconds of an ISO 8601 duration (``PT7M49S``) or of a plain number; None otherwise."""
+    """Seconds of an ISO 8601 duration (``PT7M49S``) or of a plain number; None otherwise (also
+    for months and years, whose length depends on the date, and for a negative duration)."""
     if isinstance(value, int | float):
         return int(value)
-    match = _DURATION.match(str(value or "").strip())
-    if not match or not any(match.groupdict().values()):
+    try:
+        duration = isodate.parse_duration(str(value or "").strip())
+    except (isodate.ISO8601Error, ValueError):
         return None
-    parts = {key: float(number or 0) for key, number in match.groupdict().items()}
-    return int(parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"])
+    if not isinstance(duration, timedelta) or duration < timedelta(0):
+        return None
+    return int(duration.total_seconds())
 
 
 def _as_list(value: object) -> list:
@@ -398,3 +403,7 @@ class DatalayerSource:
 
     def edition(self):
         return self.data.get("site_locale")
+
+
+# The source classes by the names the schema uses.
+SOURCES = {JSONLD: JsonLdSource, META: MetaSource, DOM: DomSource, DATALAYER: DatalayerSource}

@@ -18,13 +18,15 @@ from typing import Any
 from scrapy.http import Response
 
 from rficrawl import urls
+from rficrawl.spiders.arguments import SpiderParams
 from rficrawl.spiders.base import STAT, RfiSpider
 from rficrawl.spiders.paging import PagingMixin
 
 
-class ArchiveSpider(PagingMixin, RfiSpider):
+class ArchiveSpider(PagingMixin, RfiSpider[SpiderParams]):
+    """An archive day is read to its last page (no ``max_pages``)."""
+
     name = "archive"
-    paging_limit_default = None  # an archive day is read to its last page
 
     async def start(self) -> AsyncIterator[Any]:
         for edition in self.editions:

@@ -1,130 +1,200 @@
-"""The ``-a NAME=VALUE`` arguments every rficrawl spider takes, parsed and validated in one place.
+"""The ``-a NAME=VALUE`` arguments of the rficrawl spiders, as pydantic models.
 
 Scrapy hands spider arguments over as strings and accepts any name; a typo such as
-``-a edition=cn`` would silently crawl all 17 editions. Parsing them here, before the crawl starts
-(see ``rficrawl.commands.crawl``) and again in the spider (for scrapyd and scripts), turns every
-bad value into one clear message and a non-zero exit instead of a wasted crawl.
+``-a edition=cn`` would silently crawl all 17 editions. Each spider declares its arguments as a
+pydantic model (``SpiderParams`` and its subclasses) through scrapy-spider-metadata's ``Args``,
+which validates them into ``spider.args`` when the spider is made. ``check_arguments`` validates
+them beforehand too (``rficrawl.commands.crawl`` runs it before the crawl starts) and turns every
+problem into one line that names the argument and what to pass.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from rficrawl.editions import Edition, parse_editions
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    InstanceOf,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
-# RFI dates its URLs and its pages in Paris time; a bare date argument means a Paris calendar day.
-PARIS = ZoneInfo("Europe/Paris")
+from rficrawl.dates import DateRange, parse_bound
+from rficrawl.editions import Edition, editions, parse_editions
+
 REFRESH_POLICIES = ("never", "modified", "all")
 DEFAULT_MAX_PAGES = 10
-
-# Arguments every spider accepts, with the help text shown in errors and docs/spiders.md.
-COMMON_ARGUMENTS = {
-    "editions": "comma-separated edition prefixes, e.g. cn,tw (default: all 17)",
-    "since": "earliest publication date, YYYY-MM-DD (Paris day) or ISO 8601 date-time",
-    "until": "latest publication date, inclusive, same format as since",
-    "max_articles": "stop after exactly this many articles (a positive integer)",
-    "refresh": "re-crawl policy for articles already stored: never, modified or all "
-    "(default: the setting KNOWN_ARTICLES_REFRESH, else never)",
-}
+SITEMAPS = ("news", "index")
+# pydantic's errors for a value that is no positive integer.
+_NOT_POSITIVE = {"int_parsing", "int_type", "int_from_float", "greater_than", "int_parsing_size"}
 
 
 class SpiderArgumentError(ValueError):
     """A ``-a`` argument with a bad value or an unknown name; the message says what to pass."""
 
 
-@dataclass(frozen=True)
-class DateRange:
-    """Inclusive publication-date bounds, as timezone-aware UTC datetimes (None = open)."""
-
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None  # exclusive upper bound (start of the day after `until`)
-
-    def __bool__(self) -> bool:
-        return self.since is not None or self.until is not None
-
-    def contains(self, when: dt.datetime | dt.date | None) -> bool:
-        """Whether a date or date-time is in range; unknown dates are let through."""
-        if when is None:
-            return True
-        if isinstance(when, dt.datetime):
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=dt.UTC)
-            return (self.since is None or when >= self.since) and (
-                self.until is None or when < self.until
-            )
-        # A calendar day (from a URL or an archive page): in range if any part of it is.
-        start = dt.datetime.combine(when, dt.time(), PARIS)
-        end = start + dt.timedelta(days=1)
-        return (self.since is None or end > self.since) and (
-            self.until is None or start < self.until
-        )
-
-    def overlaps_month(self, year: int, month: int) -> bool:
-        start = dt.date(year, month, 1)
-        end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-        return self._overlaps_days(start, end)
-
-    def overlaps_year(self, year: int) -> bool:
-        return self._overlaps_days(dt.date(year, 1, 1), dt.date(year, 12, 31))
-
-    def _overlaps_days(self, first: dt.date, last: dt.date) -> bool:
-        start = dt.datetime.combine(first, dt.time(), PARIS)
-        end = dt.datetime.combine(last, dt.time(), PARIS) + dt.timedelta(days=1)
-        return (self.since is None or end > self.since) and (
-            self.until is None or start < self.until
-        )
-
-
-@dataclass(frozen=True)
-class SpiderArguments:
-    editions: list[Edition]
-    dates: DateRange = field(default_factory=DateRange)
-    max_articles: int | None = None
-    refresh: str | None = None  # None: the setting KNOWN_ARTICLES_REFRESH decides
-    extra: dict[str, str] = field(default_factory=dict)  # the spider's own arguments, validated
-
-
-def parse_date_bound(name: str, value: str, *, upper: bool) -> dt.datetime:
-    """``2023-10-01`` (a Paris day; for ``until`` the whole day) or an ISO 8601 date-time."""
-    text = value.strip()
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
-        start = dt.datetime.combine(day, dt.time(), PARIS)
-        bound = start + dt.timedelta(days=1) if upper else start
-        return bound.astimezone(dt.UTC)
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise SpiderArgumentError(
-            f"-a {name}={value!r} is not a date: use YYYY-MM-DD (e.g. {name}=2023-10-01) "
-            "or an ISO 8601 date-time such as 2023-10-01T08:00:00Z"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    if upper:
-        when += dt.timedelta(microseconds=1)  # an explicit until instant is inclusive too
-    return when.astimezone(dt.UTC)
-
-
-def parse_positive_int(name: str, value: str | int) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise SpiderArgumentError(f"-a {name}={value!r} must be a positive integer, e.g. {name}=100")
-    return number
-
-
 def parse_list(value: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
     return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def _editions(value: object, info: ValidationInfo) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_editions(value)
+    except ValueError as exc:
+        raise ValueError(f"-a {info.field_name}={value!r}: {exc}") from None
+
+
+def _date(value: object, info: ValidationInfo) -> object:
+    try:
+        parse_bound(str(value), upper=info.field_name == "until")
+    except ValueError as exc:
+        raise ValueError(f"-a {info.field_name}={exc}") from None
+    return str(value).strip()
+
+
+def _refresh(value: object) -> object:
+    text = str(value).strip()
+    if text not in REFRESH_POLICIES:
+        raise ValueError(f"-a refresh={text!r} is not a re-crawl policy: use one of "
+                         f"{', '.join(REFRESH_POLICIES)}")
+    return text
+
+
+def _list(value: object) -> object:
+    return parse_list(value) if isinstance(value, str) else value
+
+
+Editions = Annotated[list[InstanceOf[Edition]], BeforeValidator(_editions),
+                     WithJsonSchema({"type": "string"})]
+DateText = Annotated[str, BeforeValidator(_date)]
+Refresh = Annotated[Literal["never", "modified", "all"], BeforeValidator(_refresh)]
+CommaList = Annotated[list[str], BeforeValidator(_list)]
+
+
+class SpiderParams(BaseModel):
+    """The arguments every spider takes. An empty value (``-a since=``) is no value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    editions: Editions = Field(
+        default_factory=lambda: list(editions().values()),
+        description="comma-separated edition prefixes, e.g. cn,tw (default: all 17)")
+    since: DateText | None = Field(
+        None, description="earliest publication date, YYYY-MM-DD (Paris day) or ISO 8601 "
+        "date-time")
+    until: DateText | None = Field(
+        None, description="latest publication date, inclusive, same format as since")
+    max_articles: PositiveInt | None = Field(
+        None, description="stop after exactly this many articles (a positive integer)")
+    refresh: Refresh | None = Field(
+        None, description="re-crawl policy for articles already stored: never, modified or all "
+        "(default: the setting KNOWN_ARTICLES_REFRESH, else never)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {name: value for name, value in data.items() if value not in (None, "")}
+        return data
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> SpiderParams:
+        if self.dates.since and self.dates.until and self.dates.since >= self.dates.until:
+            raise ValueError(f"-a since={self.since!r} is after -a until={self.until!r}: swap them")
+        return self
+
+    @cached_property
+    def dates(self) -> DateRange:
+        """The publication dates to crawl (Paris days, ``rficrawl.dates``)."""
+        return DateRange.parse(self.since, self.until)
+
+
+def _check_sections(params: FrontsParams | FeedsParams) -> None:
+    """Every ``-a sections`` name must be a registry section of one of the editions."""
+    known = {section for edition in params.editions for section in edition.sections}
+    unknown = [section for section in params.sections if section not in known]
+    if unknown:
+        names = ",".join(edition.prefix for edition in params.editions)
+        raise ValueError(
+            f"-a sections: {', '.join(unknown)} is not a section of edition(s) {names} in the "
+            "editions registry (rficrawl/editions.toml); known: "
+            f"{', '.join(sorted(known)) or 'none'}"
+        )
+
+
+class FrontsParams(SpiderParams):
+    sections: CommaList = Field(
+        [], description="comma-separated section fronts, e.g. 中国,国际 (default: the edition "
+        "fronts and every section in the editions registry)")
+    tags: CommaList = Field(
+        [], description="comma-separated tag lists to page through too, e.g. 台海 "
+        "(/{ed}/{tag-word}/{tag}/)")
+    max_pages: PositiveInt = Field(
+        DEFAULT_MAX_PAGES,
+        description=f"pages of each paginated list to read (default {DEFAULT_MAX_PAGES})")
+
+    @model_validator(mode="after")
+    def _known_sections(self) -> FrontsParams:
+        _check_sections(self)
+        return self
+
+
+class FeedsParams(SpiderParams):
+    sections: CommaList = Field(
+        [], description="comma-separated sections whose feeds to read (default: every registry "
+        "section)")
+    tags: CommaList = Field(
+        [], description="comma-separated tags whose feeds to read, e.g. 台海 (default: none)")
+
+    @model_validator(mode="after")
+    def _known_sections(self) -> FeedsParams:
+        _check_sections(self)
+        return self
+
+
+class SitemapsParams(SpiderParams):
+    sitemaps: CommaList = Field(
+        list(SITEMAPS),
+        description="which sitemaps to read: news, index or news,index (default: both)")
+
+    @model_validator(mode="after")
+    def _known_sitemaps(self) -> SitemapsParams:
+        bad = [name for name in self.sitemaps if name not in SITEMAPS]
+        if bad:
+            raise ValueError(f"-a sitemaps={','.join(self.sitemaps)!r}: {', '.join(bad)} is not a "
+                             "sitemap kind; use news, index or news,index")
+        return self
+
+
+class ArticleParams(SpiderParams):
+    urls: CommaList = Field(
+        [], description="comma-separated article URLs (https://www.rfi.fr/... or on RFI_BASE_URL)")
+    urls_file: str | None = Field(
+        None, description="a text file with one article URL a line (# comments allowed)")
+
+    @model_validator(mode="after")
+    def _some_articles(self) -> ArticleParams:
+        if not self.article_urls:
+            raise ValueError("spider article needs the articles to fetch: -a "
+                             "urls=https://www.rfi.fr/cn/... or -a urls_file=FILE (one URL a line)")
+        return self
+
+    @cached_property
+    def article_urls(self) -> list[str]:
+        """The URLs given, then those of the file."""
+        return self.urls + (read_urls_file("urls_file", self.urls_file) if self.urls_file else [])
 
 
 def read_urls_file(name: str, value: str) -> list[str]:
@@ -133,74 +203,47 @@ def read_urls_file(name: str, value: str) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SpiderArgumentError(
+        raise ValueError(
             f"-a {name}={value!r}: cannot read the file ({exc.strerror}); "
             "pass a text file with one article URL a line"
         ) from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def parse_arguments(
+def validate_arguments(
+    model: type[SpiderParams],
     kwargs: dict[str, object],
-    spider_arguments: dict[str, str],
     extra_allowed: tuple[str, ...] = (),
     spider_name: str = "spider",
-) -> SpiderArguments:
-    """Validate every ``-a`` argument of a spider.
+) -> SpiderParams:
+    """The spider's arguments validated by its model; ``SpiderArgumentError`` says what is wrong.
 
-    ``spider_arguments`` names the spider's own arguments (with their help); ``extra_allowed``
-    names arguments other components read from the spider (setting SPIDER_EXTRA_ARGUMENTS).
-    Names starting with ``_`` (scrapyd's ``_job``) are always accepted.
+    ``extra_allowed`` names arguments other components read from the spider (setting
+    SPIDER_EXTRA_ARGUMENTS); names starting with ``_`` (scrapyd's ``_job``) are always accepted.
     """
-    known = {**COMMON_ARGUMENTS, **spider_arguments}
-    unknown = [
-        name for name in kwargs if name not in known and name not in extra_allowed and not name.startswith("_")
-    ]
+    fields = model.model_fields
+    unknown = [name for name in kwargs
+               if name not in fields and name not in extra_allowed and not name.startswith("_")]
     if unknown:
-        accepted = "; ".join(f"{name}: {text}" for name, text in known.items())
+        accepted = "; ".join(f"{name}: {field.description}" for name, field in fields.items())
         raise SpiderArgumentError(
             f"unknown argument(s) for spider {spider_name}: {', '.join(sorted(unknown))}. "
             f"Accepted -a arguments: {accepted}"
         )
     try:
-        editions = parse_editions(str(kwargs.get("editions") or ""))
-    except ValueError as exc:
-        raise SpiderArgumentError(f"-a editions={kwargs['editions']!r}: {exc}") from None
-    since = kwargs.get("since")
-    until = kwargs.get("until")
-    dates = DateRange(
-        since=parse_date_bound("since", str(since), upper=False) if since else None,
-        until=parse_date_bound("until", str(until), upper=True) if until else None,
-    )
-    if dates.since and dates.until and dates.since >= dates.until:
-        raise SpiderArgumentError(f"-a since={since!r} is after -a until={until!r}: swap them")
-    max_articles = kwargs.get("max_articles")
-    refresh = str(kwargs.get("refresh") or "").strip() or None
-    if refresh is not None and refresh not in REFRESH_POLICIES:
-        raise SpiderArgumentError(
-            f"-a refresh={refresh!r} is not a re-crawl policy: use one of {', '.join(REFRESH_POLICIES)}"
-        )
-    extra = {name: str(kwargs[name]) for name in spider_arguments if kwargs.get(name) not in (None, "")}
-    return SpiderArguments(
-        editions=editions,
-        dates=dates,
-        max_articles=parse_positive_int("max_articles", max_articles) if max_articles else None,
-        refresh=refresh,
-        extra=extra,
-    )
+        return model.model_validate({name: kwargs[name] for name in kwargs if name in fields})
+    except ValidationError as exc:
+        raise SpiderArgumentError("; ".join(map(_message, exc.errors()))) from None
 
 
-def check_sections(parsed: SpiderArguments) -> None:
-    """Every ``-a sections`` name must be a registry section of one of the editions."""
-    wanted = parse_list(parsed.extra.get("sections", ""))
-    known = {section for edition in parsed.editions for section in edition.sections}
-    unknown = [section for section in wanted if section not in known]
-    if unknown:
-        names = ",".join(edition.prefix for edition in parsed.editions)
-        raise SpiderArgumentError(
-            f"-a sections: {', '.join(unknown)} is not a section of edition(s) {names} in the "
-            f"editions registry (rficrawl/editions.toml); known: {', '.join(sorted(known)) or 'none'}"
-        )
+def _message(error: Any) -> str:
+    """One of pydantic's errors as the line a user reads."""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    name = ".".join(map(str, error["loc"]))
+    if error["type"] in _NOT_POSITIVE:
+        return f"-a {name}={error['input']!r} must be a positive integer, e.g. {name}=100"
+    return f"-a {name}={error['input']!r}: {error['msg']}"
 
 
 def check_base_url(value: str) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Any, Generic, TypeVar, get_args, get_origin
 from urllib.parse import urlsplit
 
 import scrapy
@@ -27,18 +27,15 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response, TextResponse
+from scrapy_spider_metadata import Args
 from twisted.python.failure import Failure
 
 from rficrawl import urls
+from rficrawl.dates import DateRange
 from rficrawl.editions import DEFAULT_BASE_URL, Edition
 from rficrawl.extract.article import NotAnArticle, extract_article
 from rficrawl.extract.listing import Listing, extract_listing
-from rficrawl.spiders.arguments import (
-    DateRange,
-    SpiderArguments,
-    check_base_url,
-    parse_arguments,
-)
+from rficrawl.spiders.arguments import SpiderParams, check_base_url, validate_arguments
 
 # Articles are fetched before further listing pages, so the scheduler's queue stays short and
 # memory flat however long the lists are.
@@ -46,35 +43,49 @@ ARTICLE_PRIORITY = 10
 # (url, date for since/until, newest date the listing gives): feeds and sitemaps give both.
 ListedEntry = tuple[str, dt.datetime | None, dt.datetime | None]
 STAT = "rficrawl/discovery"
+ParamsT = TypeVar("ParamsT", bound=SpiderParams)
 
 
-class RfiSpider(scrapy.Spider):
-    """Base of the discovery spiders; subclasses implement ``start()`` and their listing callbacks."""
+class RfiSpider(Args[ParamsT], scrapy.Spider, Generic[ParamsT]):
+    """Base of the discovery spiders; subclasses implement ``start()`` and their listing callbacks.
 
-    # The spider's own -a arguments (name -> help), on top of arguments.COMMON_ARGUMENTS.
-    spider_arguments: ClassVar[dict[str, str]] = {}
+    A spider names the model of its ``-a`` arguments as ``RfiSpider[ItsParams]``; they are
+    validated into ``self.args`` (scrapy-spider-metadata) and their help is in the model.
+    """
 
     @classmethod
-    def check_arguments(cls, kwargs: dict[str, object], extra_allowed: Iterable[str] = ()) -> SpiderArguments:
+    def params_model(cls) -> type[SpiderParams]:
+        """The spider's arguments model, the ``P`` of the ``RfiSpider[P]`` it derives from."""
+        for klass in cls.__mro__:
+            for base in getattr(klass, "__orig_bases__", ()):
+                if get_origin(base) is RfiSpider and isinstance(get_args(base)[0], type):
+                    return get_args(base)[0]
+        return SpiderParams
+
+    @classmethod
+    def check_arguments(
+        cls, kwargs: dict[str, object], extra_allowed: Iterable[str] = ()
+    ) -> SpiderParams:
         """Validate ``-a`` arguments; raises SpiderArgumentError with a message for the user."""
-        return parse_arguments(kwargs, cls.spider_arguments, tuple(extra_allowed), cls.name)
+        return validate_arguments(cls.params_model(), kwargs, tuple(extra_allowed), cls.name)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RfiSpider:
-        parsed = cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
+        cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
         base_url = check_base_url(crawler.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.configure(parsed, base_url)
+        spider.configure(base_url)
         crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
         return spider
 
-    def configure(self, arguments: SpiderArguments, base_url: str) -> None:
-        self.arguments = arguments
-        self.editions: list[Edition] = arguments.editions
-        self.dates: DateRange = arguments.dates
-        self.max_articles: int | None = arguments.max_articles
+    def configure(self, base_url: str) -> None:
+        self.editions: list[Edition] = self.args.editions
+        self.dates: DateRange = self.args.dates
+        self.max_articles: int | None = self.args.max_articles
         # The effective re-crawl policy, which the known-article middleware reads from the spider.
-        self.refresh: str = arguments.refresh or self.settings.get("KNOWN_ARTICLES_REFRESH") or "never"
+        self.refresh: str = (
+            self.args.refresh or self.settings.get("KNOWN_ARTICLES_REFRESH") or "never"
+        )
         self.base_url = base_url.rstrip("/")
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         self._seen_articles: set[str] = set()

@@ -10,32 +10,20 @@ their pubDate before any article is fetched.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy.http import Response
 
 from rficrawl.extract.feeds import NotAFeed, parse_rss
-from rficrawl.spiders.arguments import check_sections, parse_list
+from rficrawl.spiders.arguments import FeedsParams
 from rficrawl.spiders.base import RfiSpider
 
 
-class FeedsSpider(RfiSpider):
+class FeedsSpider(RfiSpider[FeedsParams]):
     name = "feeds"
-    spider_arguments: ClassVar[dict[str, str]] = {
-        "sections": "comma-separated sections whose feeds to read (default: every registry section)",
-        "tags": "comma-separated tags whose feeds to read, e.g. 台海 (default: none)",
-    }
-
-    @classmethod
-    def check_arguments(cls, kwargs, extra_allowed=()):
-        # Same section rules as the fronts spider.
-        parsed = super().check_arguments(kwargs, extra_allowed)
-        check_sections(parsed)
-        return parsed
 
     async def start(self) -> AsyncIterator[Any]:
-        wanted = parse_list(self.arguments.extra.get("sections", ""))
-        tags = parse_list(self.arguments.extra.get("tags", ""))
+        wanted, tags = self.args.sections, self.args.tags
         for edition in self.editions:
             if not wanted:
                 yield self.feed_request(self.site_url(f"{edition.front_path()}rss"))

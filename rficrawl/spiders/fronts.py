@@ -10,41 +10,21 @@ whole page is older than ``since``, or (incremental mode: a store is configured 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy.http import Response
 
-from rficrawl.spiders.arguments import (
-    DEFAULT_MAX_PAGES,
-    check_sections,
-    parse_list,
-    parse_positive_int,
-)
+from rficrawl.spiders.arguments import FrontsParams
 from rficrawl.spiders.base import RfiSpider
 from rficrawl.spiders.paging import PagingMixin
 
 
-class FrontsSpider(PagingMixin, RfiSpider):
+class FrontsSpider(PagingMixin, RfiSpider[FrontsParams]):
     name = "fronts"
-    spider_arguments: ClassVar[dict[str, str]] = {
-        "sections": "comma-separated section fronts, e.g. 中国,国际 (default: the edition fronts "
-        "and every section in the editions registry)",
-        "tags": "comma-separated tag lists to page through too, e.g. 台海 (/{ed}/{tag-word}/{tag}/)",
-        "max_pages": f"pages of each paginated list to read (default {DEFAULT_MAX_PAGES})",
-    }
-
-    @classmethod
-    def check_arguments(cls, kwargs, extra_allowed=()):
-        parsed = super().check_arguments(kwargs, extra_allowed)
-        if "max_pages" in parsed.extra:
-            parse_positive_int("max_pages", parsed.extra["max_pages"])
-        check_sections(parsed)
-        return parsed
 
     def start_paths(self) -> list[str]:
         """Edition fronts and all registry sections; or only the sections and tags asked for."""
-        wanted = parse_list(self.arguments.extra.get("sections", ""))
-        tags = parse_list(self.arguments.extra.get("tags", ""))
+        wanted, tags = self.args.sections, self.args.tags
         paths = []
         for edition in self.editions:
             if not (wanted or tags):

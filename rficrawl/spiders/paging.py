@@ -13,19 +13,16 @@ from typing import Any
 from scrapy.http import Request, Response
 
 from rficrawl import urls
-from rficrawl.spiders.arguments import DEFAULT_MAX_PAGES
 from rficrawl.spiders.base import STAT
 
 
 class PagingMixin:
-    """For RfiSpider subclasses; ``max_pages`` comes from ``-a max_pages`` (None: no limit)."""
-
-    paging_limit_default: int | None = DEFAULT_MAX_PAGES
+    """For RfiSpider subclasses; ``max_pages`` comes from ``-a max_pages``, for the spiders whose
+    arguments have it (None: no limit)."""
 
     @property
     def max_pages(self) -> int | None:
-        value = self.arguments.extra.get("max_pages")
-        return int(value) if value else self.paging_limit_default
+        return getattr(self.args, "max_pages", None)
 
     async def listing_requests(self, response: Response, listing: Any) -> list[Request]:
         """Requests for a listing page's articles and, unless a stop rule holds, its next page."""

@@ -11,38 +11,21 @@ shows) list no articles and are not read.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy.http import Response
 
 from rficrawl.extract.feeds import NotAFeed, month_of_sitemap, parse_sitemap
-from rficrawl.spiders.arguments import SpiderArgumentError, parse_list
+from rficrawl.spiders.arguments import SitemapsParams
 from rficrawl.spiders.base import STAT, RfiSpider
 
-SITEMAPS = ("news", "index")
 
-
-class SitemapsSpider(RfiSpider):
+class SitemapsSpider(RfiSpider[SitemapsParams]):
     name = "sitemaps"
-    spider_arguments: ClassVar[dict[str, str]] = {
-        "sitemaps": "which sitemaps to read: news, index or news,index (default: both)",
-    }
-
-    @classmethod
-    def check_arguments(cls, kwargs, extra_allowed=()):
-        parsed = super().check_arguments(kwargs, extra_allowed)
-        bad = [name for name in parse_list(parsed.extra.get("sitemaps", "")) if name not in SITEMAPS]
-        if bad:
-            raise SpiderArgumentError(
-                f"-a sitemaps={parsed.extra['sitemaps']!r}: {', '.join(bad)} is not a sitemap kind; "
-                "use news, index or news,index"
-            )
-        return parsed
 
     async def start(self) -> AsyncIterator[Any]:
-        wanted = parse_list(self.arguments.extra.get("sitemaps", "")) or list(SITEMAPS)
         for edition in self.editions:
-            for kind in wanted:
+            for kind in self.args.sitemaps:
                 url = self.site_url(f"/sitemaps/{edition.prefix}/{kind}.xml")
                 yield self.page_request(url, self.parse_sitemap)
 

@@ -3,13 +3,13 @@
 One place decides the stored shape so that the pipeline, ``rficrawl store replay`` and the bench
 write exactly the same documents: ``_id`` is RFI's stable ``content_id`` when the page has one (a
 slug can change, the id does not), else the canonical URL; datetimes are BSON dates at millisecond
-precision (what BSON keeps), so a document read back compares equal to a fresh one.
+precision (what BSON keeps), so a document read back compares equal to a fresh one. Which fields
+are dates and which are the store's bookkeeping is the schema's (``rficrawl.items``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -18,19 +18,10 @@ from bson import json_util
 from bson.json_util import JSONMode, JSONOptions
 from itemadapter import ItemAdapter
 
-from rficrawl.export.jsonfeed import jsonable
+from rficrawl.dates import paris_day
+from rficrawl.items import ARTICLE_FIELDS, BOOKKEEPING_FIELDS, STORE_FIELDS, Kind
 
-DATE_FIELDS = ("published_at", "modified_at", "fetched_at")
-# Fields the store adds; they say when and how often we saw the article, not what RFI published.
-BOOKKEEPING_FIELDS = (
-    "_id",
-    "first_seen_at",
-    "last_seen_at",
-    "changed_at",
-    "revision",
-    "published_day",
-    "fetched_at",
-)
+DATE_FIELDS = tuple(name for name, spec in ARTICLE_FIELDS.items() if spec.kind is Kind.DATE)
 # Lossless JSON for spill files: dates as {"$date": ...}, read back as aware UTC datetimes.
 SPILL_JSON_OPTIONS = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True, tzinfo=dt.UTC)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -53,16 +44,15 @@ def to_document(item: Any) -> dict[str, Any]:
     Applying it to a document it produced gives the same document, so spill files (documents)
     and feed exports (items) replay through the same path.
     """
-    doc = {k: v for k, v in ItemAdapter(item).items() if v is not None}
+    doc = {k: v for k, v in ItemAdapter(item).items() if v is not None and k not in STORE_FIELDS}
     for name in DATE_FIELDS:
         if isinstance(doc.get(name), dt.datetime):
             doc[name] = to_utc_ms(doc[name])
     doc["_id"] = article_id(doc)
     if isinstance(doc.get("published_at"), dt.datetime):
-        # A plain day string lets `rficrawl stats` group by day on servers without date operators.
-        doc["published_day"] = doc["published_at"].strftime("%Y-%m-%d")
-    for name in ("first_seen_at", "last_seen_at", "changed_at", "revision"):
-        doc.pop(name, None)
+        # The Paris day (rficrawl.dates), as a plain string: `rficrawl stats` groups by it on
+        # servers without date operators.
+        doc["published_day"] = paris_day(doc["published_at"]).isoformat()
     return doc
 
 
@@ -111,10 +101,6 @@ def loads_line(line: str) -> Any:
     it is, for the caller to refuse)."""
     value = json_util.loads(line, json_options=SPILL_JSON_OPTIONS)
     return parse_dates(value) if isinstance(value, dict) else value
-
-
-def to_json_line(doc: Mapping[str, Any]) -> str:
-    return json.dumps(jsonable(doc), ensure_ascii=False)
 
 
 def names(values: Iterable[Any]) -> str:

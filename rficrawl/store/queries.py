@@ -30,21 +30,6 @@ def regex_literal(text: str) -> str:
     return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
 
 
-def parse_when(value: str, *, end: bool = False) -> dt.datetime:
-    """A ``YYYY-MM-DD`` day (its start, or with ``end`` the next day's start) or ISO datetime."""
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            start = dt.datetime.combine(day, dt.time(), dt.UTC)
-            return start + dt.timedelta(days=1) if end else start
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(
-            f"{value!r} is not a date: use YYYY-MM-DD or an ISO 8601 time like 2025-11-30T08:00Z"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def article_filter(
     editions: Sequence[str] = (),
     section: str | None = None,
@@ -53,7 +38,8 @@ def article_filter(
     until: dt.datetime | None = None,
     search: str | None = None,
 ) -> dict[str, Any]:
-    """The ``find`` filter for these criteria (all of them must hold)."""
+    """The ``find`` filter for these criteria (all of them must hold). ``since`` and ``until``
+    bound ``published_at`` (``until`` exclusive), as ``rficrawl.dates.parse_bound`` gives them."""
     clauses: list[dict[str, Any]] = []
     if editions:
         clauses.append({"edition": {"$in": list(editions)}})

@@ -23,23 +23,15 @@ from bson.errors import BSONError
 from itemadapter import ItemAdapter
 
 from rficrawl.editions import editions
+from rficrawl.items import ARTICLE_FIELDS, STRING_KINDS, Kind
 from rficrawl.store.documents import to_document
 
-REQUIRED_TEXT = ("url", "edition", "title", "content_hash")
-OPTIONAL_TEXT = (
-    "content_id",
-    "language",
-    "section",
-    "kicker",
-    "content_type",
-    "lead",
-    "body_html",
-    "body_text",
-)
-LISTS_OF_TEXT = ("tags", "keywords")
-LISTS_OF_OBJECTS = ("authors", "media", "live_posts")
-OBJECTS = ("image", "twin_urls")
-DATES = ("published_at", "modified_at", "fetched_at")
+REQUIRED = tuple((name, spec.kind) for name, spec in ARTICLE_FIELDS.items() if spec.required)
+# The other fields are checked kind after kind, in this order.
+_KIND_ORDER = (STRING_KINDS, {Kind.TEXT_LIST}, {Kind.OBJECT_LIST}, {Kind.OBJECT}, {Kind.COUNT},
+               {Kind.DATE})
+OPTIONAL = tuple((name, spec.kind) for kinds in _KIND_ORDER for name, spec in ARTICLE_FIELDS.items()
+                 if not spec.required and spec.kind in kinds)
 # RFI's site archive starts in the late 1990s; a date before that, or days in the future, is a
 # parsing error (a wrong format or time zone), not news.
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
@@ -68,15 +60,18 @@ class InvalidItem(ValueError):
 
 
 def validate_item(item: Any, now: dt.datetime | None = None) -> None:
-    """Raise ``InvalidItem`` for the first problem found in ``item``; return None if it is storable."""
+    """Raise ``InvalidItem`` for the first problem found in ``item``; return None if it is storable.
+
+    What each field must be comes from the schema (``rficrawl.items``): the required fields
+    first, then the URLs and the edition, then the other fields kind after kind.
+    """
     fields: Mapping[str, Any] = ItemAdapter(item)
     now = now or dt.datetime.now(dt.UTC)
-    for name in REQUIRED_TEXT:
+    for name, kind in REQUIRED:
         value = fields.get(name)
         if value is None or value == "":
             raise InvalidItem(f"missing_{name}", f"the item has no {name}")
-        if not isinstance(value, str):
-            raise InvalidItem(f"bad_type_{name}", f"{name} is {type(value).__name__}, not text")
+        _check[kind](name, value, now)
     url = fields["url"]
     if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
         raise InvalidItem("bad_url", f"url {url!r} is not an absolute http(s) URL")
@@ -84,46 +79,55 @@ def validate_item(item: Any, now: dt.datetime | None = None) -> None:
         raise InvalidItem(
             "unknown_edition", f"edition {fields['edition']!r} is not in editions.toml"
         )
-    for name in OPTIONAL_TEXT:
-        _check_type(fields, name, str, "text")
-    for name in LISTS_OF_TEXT:
-        _check_list(fields, name, str, "text")
-    for name in LISTS_OF_OBJECTS:
-        _check_list(fields, name, Mapping, "objects")
-    for name in OBJECTS:
-        _check_type(fields, name, Mapping, "an object")
-    word_count = fields.get("word_count")
-    if word_count is not None and (
-        isinstance(word_count, bool) or not isinstance(word_count, int) or word_count < 0
-    ):
-        raise InvalidItem("bad_type_word_count", f"word_count {word_count!r} is not a count")
-    for name in DATES:
+    for name, kind in OPTIONAL:
         value = fields.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, dt.datetime) or value.tzinfo is None:
-            raise InvalidItem(
-                f"bad_type_{name}", f"{name} {value!r} is not a timezone-aware datetime"
-            )
-        if not EARLIEST <= value <= now + FUTURE_TOLERANCE:
-            raise InvalidItem(
-                f"date_out_of_range_{name}",
-                f"{name} {value.isoformat()} is outside {EARLIEST.date()} .. now",
-            )
+        if value is not None:
+            _check[kind](name, value, now)
 
 
-def _check_type(fields: Mapping[str, Any], name: str, kind: type, what: str) -> None:
-    value = fields.get(name)
-    if value is not None and not isinstance(value, kind):
-        raise InvalidItem(f"bad_type_{name}", f"{name} is {type(value).__name__}, not {what}")
+def _check_text(name: str, value: Any, now: dt.datetime) -> None:
+    if not isinstance(value, str):
+        raise InvalidItem(f"bad_type_{name}", f"{name} is {type(value).__name__}, not text")
 
 
-def _check_list(fields: Mapping[str, Any], name: str, kind: type, what: str) -> None:
-    value = fields.get(name)
-    if value is None:
-        return
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, kind) for v in value):
-        raise InvalidItem(f"bad_type_{name}", f"{name} is not a list of {what}")
+def _check_object(name: str, value: Any, now: dt.datetime) -> None:
+    if not isinstance(value, Mapping):
+        raise InvalidItem(f"bad_type_{name}", f"{name} is {type(value).__name__}, not an object")
+
+
+def _list_check(kind: type, what: str):
+    def check(name: str, value: Any, now: dt.datetime) -> None:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, kind) for v in value):
+            raise InvalidItem(f"bad_type_{name}", f"{name} is not a list of {what}")
+
+    return check
+
+
+def _check_count(name: str, value: Any, now: dt.datetime) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidItem(f"bad_type_{name}", f"{name} {value!r} is not a count")
+
+
+def _check_date(name: str, value: Any, now: dt.datetime) -> None:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise InvalidItem(f"bad_type_{name}", f"{name} {value!r} is not a timezone-aware datetime")
+    if not EARLIEST <= value <= now + FUTURE_TOLERANCE:
+        raise InvalidItem(
+            f"date_out_of_range_{name}",
+            f"{name} {value.isoformat()} is outside {EARLIEST.date()} .. now",
+        )
+
+
+_check = {
+    Kind.TEXT: _check_text,
+    Kind.HTML: _check_text,
+    Kind.URL: _check_text,
+    Kind.TEXT_LIST: _list_check(str, "text"),
+    Kind.OBJECT_LIST: _list_check(Mapping, "objects"),
+    Kind.OBJECT: _check_object,
+    Kind.COUNT: _check_count,
+    Kind.DATE: _check_date,
+}
 
 
 def storable_document(item: Any, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rficrawl.extract.dates import as_utc
+from rficrawl.dates import as_utc
 from tests.browser.site import crawl_settings, live_posts
 from tests.support.crawl import run_crawl
 

@@ -152,20 +152,25 @@ def test_job_ids_carry_the_job_name():
     assert active_runs(jobs, "article") == []
 
 
-def test_project_spiders_are_read_without_importing_them():
-    # In a fresh interpreter: neither the spider modules nor a Twisted reactor get imported.
+def test_project_spiders_are_scrapys_list_and_install_no_reactor():
+    # In a fresh interpreter: the names `scrapy list` gives, and no Twisted reactor installed (the
+    # scheduler is no Scrapy process).
     code = (
         "import sys, json; from rficrawl.schedule.config import project_spider_names; "
         "names = project_spider_names(); "
-        "print(json.dumps([sorted(names), sorted(m for m in sys.modules "
-        "if m.startswith('rficrawl.spiders.') or m == 'twisted.internet.reactor')]))"
+        "print(json.dumps([sorted(names), 'twisted.internet.reactor' in sys.modules]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout
-    names, imported = json.loads(out)
+    names, reactor = json.loads(out)
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=REPO_ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout.split()
     assert {"fronts", "article"} <= set(names)
-    assert imported == []
+    assert names == sorted(listed)
+    assert reactor is False
 
 
 def test_committed_schedule_is_valid(monkeypatch):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rficrawl.extract.dates import as_utc
+from rficrawl.dates import as_utc
 from tests.extract import pages
 from tests.support.captures import capture_path
 

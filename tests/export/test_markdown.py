@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from lxml import html
 
-from rficrawl.export.jsonfeed import jsonable
+from rficrawl.dates import jsonable
 from rficrawl.export.markdown import (
     MarkdownArchiveExporter,
     archive_path,
