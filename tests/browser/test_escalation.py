@@ -121,6 +121,12 @@ def test_render_kinds_sends_a_kind_straight_to_the_browser(
         assert user_agents(server, path) == ["browser"]  # no plain attempt first
     assert result.stats.get("rficrawl/browser/render_kinds") == 3
     assert not result.stats.get("rficrawl/browser/escalated")
+    # The capture's images and fonts are requested by the browser and dropped
+    # (RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES, given to scrapy-playwright by the add-on).
+    blocked_types = sum(result.stats.get(f"playwright/request_count/resource_type/{kind}", 0)
+                        for kind in ("image", "font", "media"))
+    assert blocked_types > 0
+    assert result.stats.get("playwright/request_count/aborted") == blocked_types
 
 
 def test_a_blocked_sitemap_is_rescued_as_the_xml_the_server_sent(
