@@ -17,13 +17,15 @@ page and no Playwright process ever starts (docs/browser.md).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import Request as PlaywrightRequest
 from scrapy.settings import BaseSettings
 
 from rficrawl.addons import PRIORITY, Feature
 from rficrawl.browser.chromium import launch_options
+
+if TYPE_CHECKING:
+    from playwright.async_api import Request as PlaywrightRequest
 
 logger = logging.getLogger(__name__)
 
