@@ -60,10 +60,10 @@ import archive_data
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from rficrawl import settings as project
 from rficrawl.cli import query as query_commands
 from rficrawl.cli.main import build_parser
 from rficrawl.dates import day_start
+from rficrawl.store.addon import StoreAddon
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS, connect, ensure_indexes
 from rficrawl.store.documents import to_document
 from rficrawl.store.known import stored_dates
@@ -72,6 +72,8 @@ from rficrawl.store.server import EXTERNAL, redact, start_server
 from rficrawl.store.writer import ArticleWriter
 
 REPO = Path(__file__).resolve().parents[1]
+# The store's settings as a crawl has them (the store add-on's defaults).
+STORE_DEFAULTS = StoreAddon().defaults()
 MAX_SIZE = 1_000_000
 BUILD_CHUNK = 2000
 RESERVOIR = 5000
@@ -296,7 +298,7 @@ class ArchiveBench:
     def measure_queries(self, size: int) -> None:
         db = self.db
         articles = db[ARTICLES]
-        batch = project.KNOWN_ARTICLES_BATCH_SIZE
+        batch = STORE_DEFAULTS["KNOWN_ARTICLES_BATCH_SIZE"]
         seed = self.args.seed
 
         def forever(make: Callable[[random.Random], Callable[[], Any]], salt: int):
@@ -480,8 +482,8 @@ class ArchiveBench:
 
     def measure_upserts(self, size: int) -> None:
         """New, unchanged and changed articles through the writer, as a crawl stores them."""
-        batch = project.STORE_BATCH_SIZE
-        writer = ArticleWriter(self.db, seen_resolution=project.STORE_SEEN_RESOLUTION)
+        batch = STORE_DEFAULTS["STORE_BATCH_SIZE"]
+        writer = ArticleWriter(self.db, seen_resolution=STORE_DEFAULTS["STORE_SEEN_RESOLUTION"])
         rng = random.Random(self.args.seed * 7 + size)
         now = dt.datetime.now(dt.UTC)
         total = self.args.upserts
@@ -728,7 +730,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--upserts",
         type=int,
-        default=2 * project.STORE_BATCH_SIZE,
+        default=2 * STORE_DEFAULTS["STORE_BATCH_SIZE"],
         help="articles of each upsert kind (default %(default)s)",
     )
     parser.add_argument("--chart", type=Path, help="draw the medians into FILE.svg or FILE.png")

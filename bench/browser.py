@@ -4,9 +4,9 @@ Serves N article pages (variants of the real article capture, built as tests/bro
 builds them) from the local mirror server and crawls them twice with ``scrapy crawl article``:
 
 - plain:   Scrapy's HTTP downloader (the normal path of every page);
-- browser: every page through the system Chromium (``-s PLAYWRIGHT_RENDER_KINDS=article``), with
-           the project's browser settings (one context, PLAYWRIGHT_MAX_PAGES_PER_CONTEXT pages at a
-           time, images/fonts/media blocked, pages closed after use).
+- browser: every page through the system Chromium (``-s RFICRAWL_BROWSER_RENDER_KINDS=article``),
+           with the project's browser settings (one context, PLAYWRIGHT_MAX_PAGES_PER_CONTEXT pages
+           at a time, images/fonts/media blocked, pages closed after use).
 
 It prints pages per second of each and their ratio, and the peak memory of the crawl's whole process
 tree (Scrapy + the Playwright driver + every Chromium process: the sum of their RSS, and of their PSS,
@@ -150,7 +150,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4,
                         help="pages at a time, in both crawls (default 4, the project default)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Scrapy setting for the browser crawl, e.g. -s PLAYWRIGHT_WAIT_UNTIL=load")
+                        help="a Scrapy setting for the browser crawl, "
+                        "e.g. -s RFICRAWL_BROWSER_WAIT_UNTIL=load")
     args = parser.parse_args()
     extra = dict(item.split("=", 1) for item in args.set)
     if not (CAPTURES / CAPTURE).exists():
@@ -170,7 +171,7 @@ def main() -> int:
         with MirrorServer(site.root) as server:
             plain = crawl(server, paths, work, "plain", {}, args.concurrency)
             browser = crawl(server, paths, work, "browser",
-                            {"PLAYWRIGHT_RENDER_KINDS": "article", **extra}, args.concurrency)
+                            {"RFICRAWL_BROWSER_RENDER_KINDS": "article", **extra}, args.concurrency)
 
     plain_rate = args.pages / plain["elapsed"]
     browser_rate = args.pages / browser["elapsed"]

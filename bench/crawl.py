@@ -141,14 +141,15 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=10000, help="articles in the second crawl")
     parser.add_argument("--skip-large", action="store_true", help="only the first crawl")
     parser.add_argument("--no-browser", action="store_true",
-                        help="PLAYWRIGHT_ENABLED=0: without the browser part's response checks")
+                        help="RFICRAWL_BROWSER_ENABLED=0: without the browser part's response checks")
     args = parser.parse_args()
     root = CACHE / f"mirror-{args.small}-{args.large}"
     build(root, args.small, args.large)
     workdir = CACHE / "runs"
     workdir.mkdir(parents=True, exist_ok=True)
-    extra = {"PLAYWRIGHT_ENABLED": 0} if args.no_browser else {}
-    print("settings: the project's, politeness off" + (", PLAYWRIGHT_ENABLED=0" if extra else ""))
+    extra = {"RFICRAWL_BROWSER_ENABLED": 0} if args.no_browser else {}
+    print("settings: the project's, politeness off"
+          + (", RFICRAWL_BROWSER_ENABLED=0" if extra else ""))
     # The machine may be shared: scrapy bench runs right before and right after our first crawl,
     # and the ratio is taken against their mean.
     bench_before = run_scrapy_bench()

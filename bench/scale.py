@@ -79,7 +79,7 @@ def run_workers(root: Path, count: int, args: argparse.Namespace, workdir: Path)
                 "RFI_BASE_URL": server.base_url,
                 "REDIS_URL": redis.url,
                 "MONGO_URI": "",
-                "PLAYWRIGHT_ENABLED": 0,
+                "RFICRAWL_BROWSER_ENABLED": 0,
                 "FRONTIER_IDLE_TIMEOUT": 2,
                 "FRONTIER_POLL_INTERVAL": 0.2,
                 "LOG_LEVEL": "WARNING",

@@ -19,7 +19,6 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
-from scrapy.utils.response import response_status_message
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -29,12 +28,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX")
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
-        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
-            return response
-        retry = self._retry(request, response_status_message(response.status))
-        if retry is None:
-            return response
-        await self._wait(retry, response)
+        retry = super().process_response(request, response)
+        if isinstance(retry, Request):
+            await self._wait(retry, response)
         return retry
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | None:

@@ -8,8 +8,10 @@ browser is needed:
 - ``loadmore.LoadMoreMiddleware``: lists with a "load more" control or infinite scroll; expanded.
 - ``escalation.EscalationMiddleware``: blocked pages (403/429, challenge pages, articles without
   their body) are fetched once more through the browser.
+- ``always.RenderKindsMiddleware``: kinds of pages sent straight to the browser (off by default).
 
 They share ``render.BrowserMiddleware`` (one browser fetch, with the page actions of
 ``actions``); ``handler.BrowserDownloadHandler`` runs the browser requests, ``chromium`` finds and
-configures the browser.
+configures the browser, and ``addon.BrowserAddon`` (a Scrapy add-on, switched by
+``RFICRAWL_BROWSER_ENABLED``) installs all of them with their settings' defaults.
 """

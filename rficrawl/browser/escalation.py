@@ -3,17 +3,19 @@
 RFI (or its CDN) answers some clients 403 on articles and sitemaps, and a protection service may
 answer a challenge page instead of the content. A plain response is taken as blocked when:
 
-- its status is in ``PLAYWRIGHT_ESCALATE_HTTP_CODES`` (403, 429; 429 after Scrapy's own retries),
+- its status is in ``RFICRAWL_BROWSER_ESCALATE_HTTP_CODES`` (403, 429; 429 after Scrapy's own
+  retries),
 - it is a challenge page (Cloudflare, DataDome, Imperva, PerimeterX markers), or
-- it lacks the markup its kind of page always has (``PLAYWRIGHT_ESCALATE_EXPECTED_MARKUP``, by
-  ``rfi_kind``: an article without ``div.t-content__body``).
+- it lacks the markup its kind of page always has (``RFICRAWL_BROWSER_ESCALATE_EXPECTED_MARKUP``,
+  by ``rfi_kind``: an article without ``div.t-content__body``).
 
-Such a URL is fetched once through the browser (``playwright/escalated``); feeds and sitemaps as
-the bytes the server sent to the browser, other pages as the browser rendered them. A usable answer goes to
-the spider (``playwright/rescued``); otherwise the spider gets the plain answer, as without this
-middleware (``playwright/escalation_failed``). After ``PLAYWRIGHT_ESCALATE_MAX_FAILURES`` failures
-in a row, escalation stops for the rest of the crawl and says so once in the log
-(``playwright/escalation_stopped``): a site that is down should not turn into a browser storm.
+Such a URL is fetched once through the browser (``rficrawl/browser/escalated``); feeds and sitemaps
+as the bytes the server sent to the browser, other pages as the browser rendered them. A usable
+answer goes to the spider (``rficrawl/browser/rescued``); otherwise the spider gets the plain
+answer, as without this middleware (``rficrawl/browser/escalation_failed``). After
+``RFICRAWL_BROWSER_ESCALATE_MAX_FAILURES`` failures in a row, escalation stops for the rest of the
+crawl and says so once in the log (``rficrawl/browser/escalation_stopped``): a site that is down
+should not turn into a browser storm.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from rficrawl.browser.liveblog import live_blog_expansion
 from rficrawl.browser.markup import has_element
 from rficrawl.browser.render import (
     DOCUMENT_KINDS,
+    STATS,
     BrowserMiddleware,
     RenderFailed,
     is_browser_request,
@@ -51,14 +54,16 @@ def is_challenge(response: TextResponse) -> bool:
 
 
 class EscalationMiddleware(BrowserMiddleware):
-    switch = "PLAYWRIGHT_ESCALATE_ENABLED"
+    switch = "RFICRAWL_BROWSER_ESCALATE_ENABLED"
 
     def __init__(self, crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
-        self.http_codes = {int(code) for code in settings.getlist("PLAYWRIGHT_ESCALATE_HTTP_CODES")}
-        self.expected = settings.getdict("PLAYWRIGHT_ESCALATE_EXPECTED_MARKUP")
-        self.max_failures = settings.getint("PLAYWRIGHT_ESCALATE_MAX_FAILURES", 10)
+        self.http_codes = {
+            int(code) for code in settings.getlist("RFICRAWL_BROWSER_ESCALATE_HTTP_CODES")
+        }
+        self.expected = settings.getdict("RFICRAWL_BROWSER_ESCALATE_EXPECTED_MARKUP")
+        self.max_failures = settings.getint("RFICRAWL_BROWSER_ESCALATE_MAX_FAILURES")
         self.expansion = live_blog_expansion(settings)
         self.failures_in_row = 0
         self.stopped = False
@@ -83,10 +88,10 @@ class EscalationMiddleware(BrowserMiddleware):
         if reason is None:
             return response
         if self.stopped:
-            self.stats.inc_value("playwright/escalation_skipped")
+            self.stats.inc_value(f"{STATS}/escalation_skipped")
             return response
-        self.stats.inc_value("playwright/escalated")
-        self.stats.inc_value(f"playwright/escalated/{reason}")
+        self.stats.inc_value(f"{STATS}/escalated")
+        self.stats.inc_value(f"{STATS}/escalated/{reason}")
         try:
             if request.meta.get("rfi_kind") in DOCUMENT_KINDS:
                 rendered = await self.render(request, "escalated", raw_document=True)
@@ -98,20 +103,20 @@ class EscalationMiddleware(BrowserMiddleware):
         if still is not None or rendered.status != 200:
             return self._failed(request, response, f"still blocked ({still or rendered.status})")
         self.failures_in_row = 0
-        self.stats.inc_value("playwright/rescued")
+        self.stats.inc_value(f"{STATS}/rescued")
         return rendered
 
     def _failed(self, request: Request, plain: Response, why: str) -> Response:
-        self.stats.inc_value("playwright/escalation_failed")
+        self.stats.inc_value(f"{STATS}/escalation_failed")
         logger.warning("Browser could not fetch blocked page %s either: %s", request.url, why)
         self.failures_in_row += 1
         if not self.stopped and self.failures_in_row >= self.max_failures:
             self.stopped = True
-            self.stats.set_value("playwright/escalation_stopped", 1)
+            self.stats.set_value(f"{STATS}/escalation_stopped", 1)
             logger.error(
                 "Browser escalation stopped after %d failures in a row "
-                "(PLAYWRIGHT_ESCALATE_MAX_FAILURES=%d): the site is down or blocks the browser "
-                "too. Blocked pages are now left as they are for the rest of this crawl.",
+                "(RFICRAWL_BROWSER_ESCALATE_MAX_FAILURES=%d): the site is down or blocks the "
+                "browser too. Blocked pages are now left as they are for the rest of this crawl.",
                 self.failures_in_row, self.max_failures,
             )
         return plain

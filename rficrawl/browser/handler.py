@@ -1,114 +1,100 @@
 """Download handler for http/https: plain Scrapy HTTP, or Chromium for ``meta["playwright"]``.
 
 scrapy-playwright's handler already sends only requests with ``meta["playwright"] = True`` to the
-browser and every other one to Scrapy's HTTP/1.1 downloader. This subclass adds what rficrawl
-needs around it:
+browser and every other one to Scrapy's HTTP/1.1 downloader. The browser add-on
+(``rficrawl.browser.addon``) installs this subclass for http and https, and gives scrapy-playwright
+its launch options (the system Chromium and its flags) and the resource block through
+scrapy-playwright's own settings. The handler adds:
 
-- the browser is the system Chromium (``PLAYWRIGHT_CHROMIUM_PATH``, ``PLAYWRIGHT_CHROMIUM_ARGS``);
-  a missing one is reported at start and fails each browser request with a message naming the
-  setting, while plain requests go on (a crawl that needs no browser runs without Chromium);
 - Playwright (its driver process, then Chromium) starts at the first browser request, not when
   the crawl starts: a crawl in which no page needs the browser runs no browser processes at all;
-- ``PLAYWRIGHT_ENABLED = False`` turns the browser off entirely: the handler is then Scrapy's plain
-  one;
+- a missing Chromium is reported at start and fails each browser request with a message naming the
+  setting (``rficrawl/browser/unavailable``), while plain requests go on (a crawl that needs no
+  browser runs without Chromium);
+- a page counts as loaded at ``RFICRAWL_BROWSER_WAIT_UNTIL`` (``domcontentloaded``: the server's
+  HTML parsed and its scripts run; ``load`` also waits for every subresource, ads and trackers
+  included), unless the request's ``playwright_page_goto_kwargs`` say otherwise;
 - ``meta["rficrawl_raw_document"]``: the answer is the navigation response's own bytes, not the
   DOM. Chromium shows XML (feeds, sitemaps) in its XML viewer, whose HTML is what scrapy-playwright
-  would return; the escalation middleware asks for this for those kinds of pages;
-- a page counts as loaded at ``PLAYWRIGHT_WAIT_UNTIL`` (``domcontentloaded``: the server's HTML
-  parsed and its scripts run; ``load`` also waits for every subresource, ads and trackers included);
-- images, fonts and media are not downloaded by the browser unless
-  ``PLAYWRIGHT_BLOCKED_RESOURCE_TYPES`` says otherwise (a ``PLAYWRIGHT_ABORT_REQUEST`` of the
-  user's own takes precedence).
+  would return; the escalation middleware asks for this for those kinds of pages.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from weakref import WeakKeyDictionary
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Request as PlaywrightRequest
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from playwright.async_api import Page
+from playwright.async_api import Response as PlaywrightResponse
 from scrapy.crawler import Crawler
-from scrapy.http import Headers, Request, Response
+from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.page import PageMethod
 
-from rficrawl.browser.chromium import BrowserUnavailable, chromium_problem, launch_options
+from rficrawl._private.playwright import LaunchOnFirstUse
+from rficrawl.browser.chromium import BrowserUnavailable, chromium_problem
 
 logger = logging.getLogger(__name__)
 # meta key: answer with the document's bytes as the server sent them (see the module docstring).
 RAW_DOCUMENT = "rficrawl_raw_document"
 
 
-class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> HTTP11DownloadHandler:
-        if not crawler.settings.getbool("PLAYWRIGHT_ENABLED", True):
-            logger.info("Browser off (PLAYWRIGHT_ENABLED=False): every request uses plain HTTP")
-            return HTTP11DownloadHandler.from_crawler(crawler)
-        return cls(crawler)
-
+class BrowserDownloadHandler(LaunchOnFirstUse):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        settings = crawler.settings
-        remote = self.config.cdp_url or self.config.connect_url
-        if self.config.browser_type_name == "chromium" and not remote:
-            self.config.launch_options = launch_options(settings)
-        self.wait_until = settings.get("PLAYWRIGHT_WAIT_UNTIL") or "load"
-        self.playwright_started = False
-        self.start_lock = asyncio.Lock()
-        self.browser_problem = chromium_problem(settings)
+        self.wait_until = crawler.settings.get("RFICRAWL_BROWSER_WAIT_UNTIL")
+        self.browser_problem = chromium_problem(crawler.settings)
         if self.browser_problem:
             logger.warning("Browser requests will fail: %s", self.browser_problem)
-        if not settings.get("PLAYWRIGHT_ABORT_REQUEST"):
-            self.abort_request = _resource_blocker(
-                frozenset(settings.getlist("PLAYWRIGHT_BLOCKED_RESOURCE_TYPES"))
-            )
-
-    async def _maybe_launch_in_thread(self) -> None:
-        """scrapy-playwright starts Playwright when the engine starts; rficrawl waits for a page
-        that needs it (see ``download_request``)."""
 
     async def download_request(self, request: Request) -> Response:
-        if request.meta.get("playwright"):
-            if self.browser_problem:
-                self.stats.inc_value("playwright/unavailable")
-                raise BrowserUnavailable(f"{request.url} needs the browser: {self.browser_problem}")
-            async with self.start_lock:
-                if not self.playwright_started:
-                    await self._launch()
-                    self.playwright_started = True
-            goto = request.meta.setdefault("playwright_page_goto_kwargs", {})
-            goto.setdefault("wait_until", self.wait_until)
-            if request.meta.get(RAW_DOCUMENT):
-                return await self._download_document(request)
-        return await super().download_request(request)
+        if not request.meta.get("playwright"):
+            return await super().download_request(request)
+        if self.browser_problem:
+            self.stats.inc_value("rficrawl/browser/unavailable")
+            raise BrowserUnavailable(f"{request.url} needs the browser: {self.browser_problem}")
+        await self.start_playwright()
+        goto = request.meta.setdefault("playwright_page_goto_kwargs", {})
+        goto.setdefault("wait_until", self.wait_until)
+        if not request.meta.get(RAW_DOCUMENT):
+            return await super().download_request(request)
+        return await self._download_document(request)
 
     async def _download_document(self, request: Request) -> Response:
-        """Navigate to the URL in the browser and answer with the bytes the server sent."""
-        page = await self._create_page(request=request, spider=self._crawler.spider)
-        try:
-            answer = await page.goto(request.url, wait_until=self.wait_until)
-            if answer is None:
-                raise PlaywrightError(f"{request.url}: the browser received no document")
-            body = await answer.body()
-            headers = Headers(await answer.all_headers())
-        finally:
-            await page.close()
-            self.stats.inc_value("playwright/page_count/closed")
-        headers.pop("Content-Encoding", None)
-        respcls = responsetypes.from_args(headers=headers, url=answer.url, body=body)
-        return respcls(url=answer.url, status=answer.status, headers=headers, body=body,
-                       request=request, flags=["playwright"])
+        """The browser's answer with the main document's bytes as its body."""
+        read = PageMethod(read_document)
+        earlier = [method for method in request.meta.get("playwright_page_methods") or ()
+                   if not (isinstance(method, PageMethod) and method.method is read_document)]
+        request.meta["playwright_page_methods"] = [*earlier, read]
+        request.meta["playwright_page_init_callback"] = watch_document
+        rendered = await super().download_request(request)
+        if read.result is None:
+            raise PlaywrightError(f"{request.url}: the browser received no document")
+        body = read.result
+        respcls = responsetypes.from_args(headers=rendered.headers, url=rendered.url, body=body)
+        return respcls(url=rendered.url, status=rendered.status, headers=rendered.headers,
+                       body=body, request=request, flags=rendered.flags,
+                       ip_address=rendered.ip_address)
 
 
-def _resource_blocker(resource_types: frozenset[str]):
-    """An abort predicate for scrapy-playwright: drop the browser's requests of these types."""
-    if not resource_types:
-        return None
+# Each page's main document response, kept from the navigation until ``read_document``.
+_documents: WeakKeyDictionary[Page, PlaywrightResponse] = WeakKeyDictionary()
 
-    def should_abort(request: PlaywrightRequest) -> bool:
-        return request.resource_type in resource_types
 
-    return should_abort
+async def watch_document(page: Page, request: Request) -> None:
+    """Page init callback (runs before the navigation): keep the main frame's last navigation
+    response, the one after any redirects."""
+    main_frame = page.main_frame
+
+    def on_response(response: PlaywrightResponse) -> None:
+        if response.request.is_navigation_request() and response.frame == main_frame:
+            _documents[page] = response
+
+    page.on("response", on_response)
+
+
+async def read_document(page: Page) -> bytes | None:
+    """Page method, run once the page has loaded and while the response can still be read."""
+    response = _documents.pop(page, None)
+    return None if response is None else await response.body()

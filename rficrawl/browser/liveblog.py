@@ -7,8 +7,9 @@ through Chromium, the posts are loaded, and the spider receives the rendered pag
 browser fails, the spider gets the plain page (the article without its posts) and the failure is
 counted; nothing else is lost.
 
-Settings: ``PLAYWRIGHT_LIVEBLOG_ENABLED`` (True), ``PLAYWRIGHT_LIVEBLOG_MAX_LOADS`` (50 presses),
-``PLAYWRIGHT_EXPAND_WAIT`` (seconds to wait for each batch, 5). Stats under ``playwright/liveblog/``.
+Settings: ``RFICRAWL_BROWSER_LIVEBLOG_ENABLED`` (True), ``RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS`` (50
+presses), ``RFICRAWL_BROWSER_EXPAND_WAIT`` (seconds to wait for each batch, 5). Stats under
+``rficrawl/browser/liveblog/``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scrapy.settings import BaseSettings
 from rficrawl.browser.actions import Expansion
 from rficrawl.browser.markup import has_element
 from rficrawl.browser.render import (
+    STATS,
     BrowserMiddleware,
     RenderFailed,
     expansion_results,
@@ -30,7 +32,7 @@ from rficrawl.extract.liveblog import LIVE_BLOG, LIVE_WIDGET, LIVE_WIDGET_HOSTS,
 from rficrawl.urls import LISTING_KINDS, UrlKind
 
 logger = logging.getLogger(__name__)
-STAT = "playwright/liveblog"
+STAT = f"{STATS}/liveblog"
 # Pages whose live embeds are only teasers (fronts, lists) or that are not HTML pages.
 NOT_ARTICLES = LISTING_KINDS | {UrlKind.FEED, UrlKind.SITEMAP, UrlKind.ROBOTS, UrlKind.ASSET}
 
@@ -41,8 +43,8 @@ def live_blog_expansion(settings: BaseSettings) -> Expansion:
         "liveblog",
         button=LOAD_MORE,
         items=POST,
-        max_loads=settings.getint("PLAYWRIGHT_LIVEBLOG_MAX_LOADS", 50),
-        wait_ms=settings.getfloat("PLAYWRIGHT_EXPAND_WAIT", 5) * 1000,
+        max_loads=settings.getint("RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS"),
+        wait_ms=settings.getfloat("RFICRAWL_BROWSER_EXPAND_WAIT") * 1000,
         first_items=POST,
         present=f"{LIVE_BLOG}, {LOAD_MORE}, {LIVE_WIDGET}",
     )
@@ -59,7 +61,7 @@ def is_live_blog(response: HtmlResponse) -> bool:
 
 
 class LiveBlogMiddleware(BrowserMiddleware):
-    switch = "PLAYWRIGHT_LIVEBLOG_ENABLED"
+    switch = "RFICRAWL_BROWSER_LIVEBLOG_ENABLED"
 
     def __init__(self, crawler) -> None:
         super().__init__(crawler)
@@ -85,8 +87,9 @@ class LiveBlogMiddleware(BrowserMiddleware):
             if not result.complete:
                 self.stats.inc_value(f"{STAT}/truncated")
                 logger.warning(
-                    "Live blog %s has more posts than PLAYWRIGHT_LIVEBLOG_MAX_LOADS=%d loads give;"
-                    " kept the first %d posts", request.url, self.expansion.max_loads, result.items,
+                    "Live blog %s has more posts than RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS=%d loads"
+                    " give; kept the first %d posts",
+                    request.url, self.expansion.max_loads, result.items,
                 )
         self.stats.inc_value(f"{STAT}/rendered")
         return rendered

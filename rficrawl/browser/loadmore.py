@@ -5,11 +5,11 @@ presses "load more" (``[data-load-more]``) or scrolls to an infinite-scroll load
 (``.m-infinite-scroll-loader``). Such a list page is fetched again through Chromium and expanded;
 the spider then reads every item from the one rendered page, as if it had read that many pages.
 The bound is the spider's ``max_pages`` (``-a max_pages``) when it has one, else
-``PLAYWRIGHT_LOAD_MORE_MAX_PAGES``; the first batch counts as a page.
+``RFICRAWL_BROWSER_LOAD_MORE_MAX_PAGES``; the first batch counts as a page.
 
 Only listing pages are expanded (``rfi_kind`` in ``urls.LISTING_KINDS``, or a request without
 ``rfi_kind``): an article's related-links blocks are not wanted, and live blogs have their own
-middleware. Stats under ``playwright/load_more/``.
+middleware. Stats under ``rficrawl/browser/load_more/``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from scrapy.http import HtmlResponse, Request, Response
 from rficrawl.browser.actions import Expansion
 from rficrawl.browser.markup import has_element
 from rficrawl.browser.render import (
+    STATS,
     BrowserMiddleware,
     RenderFailed,
     expansion_results,
@@ -29,7 +30,7 @@ from rficrawl.browser.render import (
 from rficrawl.urls import LISTING_KINDS, UrlKind
 
 logger = logging.getLogger(__name__)
-STAT = "playwright/load_more"
+STAT = f"{STATS}/load_more"
 
 LOAD_MORE = "[data-load-more]:not(.live-pbp--load-more)"
 SCROLL_LOADER = ".m-infinite-scroll-loader"
@@ -38,7 +39,7 @@ ITEMS = "a[href]"
 
 
 class LoadMoreMiddleware(BrowserMiddleware):
-    switch = "PLAYWRIGHT_LOAD_MORE_ENABLED"
+    switch = "RFICRAWL_BROWSER_LOAD_MORE_ENABLED"
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if (
@@ -57,7 +58,7 @@ class LoadMoreMiddleware(BrowserMiddleware):
             button=LOAD_MORE,
             items=ITEMS,
             max_loads=max_pages - 1,
-            wait_ms=self.crawler.settings.getfloat("PLAYWRIGHT_EXPAND_WAIT", 5) * 1000,
+            wait_ms=self.crawler.settings.getfloat("RFICRAWL_BROWSER_EXPAND_WAIT") * 1000,
             scroll_loader=SCROLL_LOADER,
         )
         self.stats.inc_value(f"{STAT}/found")
@@ -73,11 +74,12 @@ class LoadMoreMiddleware(BrowserMiddleware):
         return rendered
 
     def _max_pages(self) -> int:
-        """The spider's ``max_pages`` if it has one, else ``PLAYWRIGHT_LOAD_MORE_MAX_PAGES``."""
+        """The spider's ``max_pages`` if it has one, else
+        ``RFICRAWL_BROWSER_LOAD_MORE_MAX_PAGES``."""
         spider_max = getattr(self.crawler.spider, "max_pages", None)
         if spider_max is not None:
             return int(spider_max)
-        return self.crawler.settings.getint("PLAYWRIGHT_LOAD_MORE_MAX_PAGES", 10)
+        return self.crawler.settings.getint("RFICRAWL_BROWSER_LOAD_MORE_MAX_PAGES")
 
     def _failed(self, request: Request, plain: Response, why: str) -> Response:
         self.stats.inc_value(f"{STAT}/failed")

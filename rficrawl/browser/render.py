@@ -31,6 +31,8 @@ from rficrawl.urls import UrlKind
 
 # meta key set on browser requests made by rficrawl: why the browser was used.
 BROWSER_REASON = "rficrawl_browser"
+# Prefix of the browser part's crawl stats (scrapy-playwright's own are under "playwright/").
+STATS = "rficrawl/browser"
 # Kinds fetched as documents (the server's bytes, not the browser's DOM): XML feeds, sitemaps.
 DOCUMENT_KINDS = frozenset({UrlKind.FEED, UrlKind.SITEMAP, UrlKind.ROBOTS})
 
@@ -87,9 +89,9 @@ def expansion_results(response: Response) -> list[ExpansionResult]:
 class BrowserMiddleware:
     """Base of the downloader middlewares that send some plain responses' URLs to the browser.
 
-    Each is off when the browser is off (``PLAYWRIGHT_ENABLED``), when its own switch is off, or
-    when Chromium is missing (Scrapy then logs "Disabled ...: <why>" at start and the crawl goes on
-    with plain HTTP only).
+    The browser add-on installs them. Each is off when the browser is off
+    (``RFICRAWL_BROWSER_ENABLED``), when its own switch is off, or when Chromium is missing (Scrapy
+    then logs "Disabled ...: <why>" at start and the crawl goes on with plain HTTP only).
     """
 
     switch = ""
@@ -101,9 +103,9 @@ class BrowserMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler):
         settings = crawler.settings
-        if not settings.getbool("PLAYWRIGHT_ENABLED", True):
-            raise NotConfigured("the browser is off (PLAYWRIGHT_ENABLED=False)")
-        if cls.switch and not settings.getbool(cls.switch, True):
+        if not settings.getbool("RFICRAWL_BROWSER_ENABLED"):
+            raise NotConfigured("the browser is off (RFICRAWL_BROWSER_ENABLED=False)")
+        if cls.switch and not settings.getbool(cls.switch):
             raise NotConfigured(f"{cls.switch} is off")
         if problem := chromium_problem(settings):
             raise NotConfigured(problem)

@@ -17,6 +17,7 @@ from scrapy import Spider
 from scrapy.utils.project import get_project_settings
 
 from rficrawl.cli.main import CommandError
+from rficrawl.frontier.addon import FrontierAddon
 from rficrawl.frontier.connection import OUTAGE_ERRORS, client_from_settings, redacted
 from rficrawl.frontier.queue import LeasedQueue
 
@@ -50,12 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def frontier_command(args: argparse.Namespace) -> int:
     settings = get_project_settings()
+    FrontierAddon().set_defaults(settings)  # REDIS_URL from the environment, FRONTIER_* defaults
     if args.redis_url:
         settings.set("REDIS_URL", args.redis_url, priority="cmdline")
     url = settings.get("REDIS_URL")
     if not url:
         raise CommandError("no Redis to look at: give --redis-url or set REDIS_URL")
-    prefix = args.prefix or settings.get("FRONTIER_KEY_PREFIX", "rficrawl")
+    prefix = args.prefix or settings.get("FRONTIER_KEY_PREFIX")
     client = client_from_settings(settings)
     try:
         client.ping()

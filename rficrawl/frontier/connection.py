@@ -38,8 +38,8 @@ def client_from_settings(settings: BaseSettings) -> redis.Redis:
     """A redis-py client for ``REDIS_URL`` (and scrapy-redis's ``REDIS_PARAMS``), tuned so that a
     dead server costs milliseconds, not seconds, per call."""
     params = {
-        "socket_timeout": settings.getfloat("FRONTIER_REDIS_TIMEOUT", 5.0),
-        "socket_connect_timeout": settings.getfloat("FRONTIER_REDIS_TIMEOUT", 5.0),
+        "socket_timeout": settings.getfloat("FRONTIER_REDIS_TIMEOUT"),
+        "socket_connect_timeout": settings.getfloat("FRONTIER_REDIS_TIMEOUT"),
         "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 30,
     }

@@ -31,7 +31,8 @@ import math
 import redis
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.dupefilters import BaseDupeFilter, RFPDupeFilter
+from scrapy.dupefilters import BaseDupeFilter
+from scrapy.exceptions import NotConfigured
 
 from rficrawl.frontier.connection import client_from_settings
 
@@ -83,12 +84,12 @@ def bloom_false_positive_rate(items: int, bits: int, hashes: int) -> float:
 
 
 class FrontierDupeFilter(BaseDupeFilter):
-    """The filter policy of the shared frontier (``DUPEFILTER_CLASS``).
+    """The filter policy of the shared frontier (``DUPEFILTER_CLASS``, set by the frontier add-on).
 
-    Without ``REDIS_URL`` it builds Scrapy's own ``RFPDupeFilter``, so one machine needs no Redis.
-    With it, :class:`rficrawl.frontier.scheduler.FrontierScheduler` asks :meth:`enqueue_args` for
-    the arguments of its atomic check-and-push; :meth:`request_seen` is the same check for callers
-    outside the scheduler (it does not push).
+    Without ``REDIS_URL`` the add-on leaves Scrapy's own ``RFPDupeFilter`` in place, so one machine
+    needs no Redis. With it, :class:`rficrawl.frontier.scheduler.FrontierScheduler` asks
+    :meth:`enqueue_args` for the arguments of its atomic check-and-push; :meth:`request_seen` is the
+    same check for callers outside the scheduler (it does not push).
     """
 
     def __init__(self, crawler: Crawler, server: redis.Redis) -> None:
@@ -96,27 +97,27 @@ class FrontierDupeFilter(BaseDupeFilter):
         self.crawler = crawler
         self.server = server
         self.fingerprinter = crawler.request_fingerprinter
-        self.mode = settings.get("FRONTIER_DUPEFILTER", "set")
+        self.mode = settings.get("FRONTIER_DUPEFILTER")
         if self.mode not in DUPEFILTER_MODES:
             raise ValueError(
                 f"FRONTIER_DUPEFILTER={self.mode!r} is not supported; use one of {DUPEFILTER_MODES}"
             )
-        self.bits = settings.getint("FRONTIER_BLOOM_BITS", 1 << 30)
-        self.hashes = settings.getint("FRONTIER_BLOOM_HASHES", 7)
+        self.bits = settings.getint("FRONTIER_BLOOM_BITS")
+        self.hashes = settings.getint("FRONTIER_BLOOM_HASHES")
         if not 0 < self.bits <= 1 << 32 or self.hashes < 1:
             raise ValueError(
                 f"FRONTIER_BLOOM_BITS={self.bits} / FRONTIER_BLOOM_HASHES={self.hashes}: a Redis "
                 "bitmap holds 1 to 2**32 bits and needs at least one hash"
             )
-        self.kept_kinds = frozenset(settings.getlist("FRONTIER_KEPT_KINDS", ["article", "podcast_episode", "video"]))
+        self.kept_kinds = frozenset(settings.getlist("FRONTIER_KEPT_KINDS"))
         self.debug = settings.getbool("DUPEFILTER_DEBUG")
         self.run_key = self.kept_key = ""
         self._logged = False
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BaseDupeFilter:
+    def from_crawler(cls, crawler: Crawler) -> FrontierDupeFilter:
         if not crawler.settings.get("REDIS_URL"):
-            return RFPDupeFilter.from_crawler(crawler)
+            raise NotConfigured("FrontierDupeFilter needs REDIS_URL, the shared frontier's Redis")
         return cls(crawler, client_from_settings(crawler.settings))
 
     def bind(self, base_key: str) -> None:

@@ -1,16 +1,18 @@
-"""The shared frontier as a Scrapy scheduler (``SCHEDULER``), switched on by ``REDIS_URL``.
+"""The shared frontier as a Scrapy scheduler (``SCHEDULER``), installed by the frontier add-on.
 
 Any number of workers, on any number of machines, run the same spider with the same ``REDIS_URL``
-and share one request queue and one pair of duplicate filters in Redis. Without ``REDIS_URL``
-:meth:`FrontierScheduler.from_crawler` builds Scrapy's own scheduler: one machine needs no Redis.
+and share one request queue and one pair of duplicate filters in Redis. Without ``REDIS_URL`` the
+add-on (:mod:`rficrawl.frontier.addon`) leaves Scrapy's own scheduler in place: one machine needs
+no Redis.
 
 What this adds to scrapy-redis's scheduler (whose queue serialization and client it reuses):
 
 - **Leases** (:mod:`rficrawl.frontier.queue`): a request taken from Redis stays in the worker's
   in-flight hash until Scrapy has finished with it: downloaded, its callback's requests queued and
-  its items through the pipelines (it has left the downloader and the scraper). A worker killed
-  mid-crawl stops renewing its lease; after ``FRONTIER_LEASE_TIMEOUT`` another worker requeues
-  what it held. Delivery is at-least-once.
+  its items through the pipelines (it has left the downloader and the scraper, which only Scrapy's
+  internals tell: :mod:`rficrawl._private.scrapy`). A worker killed mid-crawl stops renewing its
+  lease; after ``FRONTIER_LEASE_TIMEOUT`` another worker requeues what it held. Delivery is
+  at-least-once.
 - **Filter policy** (:mod:`rficrawl.frontier.dupefilter`): re-polled kinds vs articles kept
   across runs; seeds from ``start()`` are pushed by the worker that opened the run only
   (:mod:`rficrawl.frontier.seeding`).
@@ -38,13 +40,14 @@ from collections import deque
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
+from rficrawl._private import scrapy as engine_internals
 from rficrawl.frontier.connection import RedisLink, RedisUnavailable, client_from_settings
 from rficrawl.frontier.dupefilter import (
     ENQUEUE,
@@ -71,7 +74,7 @@ class FrontierScheduler(BaseScheduler):
         self.link = RedisLink(
             self.server,
             settings.get("REDIS_URL"),
-            backoff_max=settings.getfloat("FRONTIER_REDIS_BACKOFF_MAX", 30.0),
+            backoff_max=settings.getfloat("FRONTIER_REDIS_BACKOFF_MAX"),
         )
         df = build_from_crawler(load_object(settings["DUPEFILTER_CLASS"]), crawler)
         if not isinstance(df, FrontierDupeFilter):
@@ -80,11 +83,11 @@ class FrontierScheduler(BaseScheduler):
                 "with REDIS_URL set use rficrawl.frontier.dupefilter.FrontierDupeFilter"
             )
         self.df: FrontierDupeFilter = df
-        self.prefix = settings.get("FRONTIER_KEY_PREFIX", "rficrawl")
-        self.lease_timeout = settings.getfloat("FRONTIER_LEASE_TIMEOUT", 60.0)
-        self.idle_timeout = settings.getfloat("FRONTIER_IDLE_TIMEOUT", 30.0)
-        self.poll_interval = settings.getfloat("FRONTIER_POLL_INTERVAL", 1.0)
-        self.close_timeout = settings.getfloat("FRONTIER_CLOSE_TIMEOUT", 60.0)
+        self.prefix = settings.get("FRONTIER_KEY_PREFIX")
+        self.lease_timeout = settings.getfloat("FRONTIER_LEASE_TIMEOUT")
+        self.idle_timeout = settings.getfloat("FRONTIER_IDLE_TIMEOUT")
+        self.poll_interval = settings.getfloat("FRONTIER_POLL_INTERVAL")
+        self.close_timeout = settings.getfloat("FRONTIER_CLOSE_TIMEOUT")
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.role = ""
         self.queue: LeasedQueue | None = None
@@ -98,7 +101,6 @@ class FrontierScheduler(BaseScheduler):
         self._acks: list[str] = []
         self._kept: list[Request] = []
         self._seeding_ended = False
-        self._delivering: set[int] = set()
         self._starved = False
         self._idle_since: float | None = None
         self._next_renew = self._next_reap = 0.0
@@ -108,22 +110,16 @@ class FrontierScheduler(BaseScheduler):
         crawler.signals.connect(self._on_seeds_done, signal=seeds_done)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
+    def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
         if not crawler.settings.get("REDIS_URL"):
-            return build_from_crawler(load_object("scrapy.core.scheduler.Scheduler"), crawler)
+            raise NotConfigured("FrontierScheduler needs REDIS_URL, the shared frontier's Redis")
         return cls(crawler)
 
     # -- life cycle --------------------------------------------------------------------------
 
     def open(self, spider: Spider) -> Deferred[None]:
         self.spider = spider
-        engine = self.crawler.engine
-        if not (isinstance(getattr(engine.downloader, "active", None), set)
-                and hasattr(engine.scraper, "slot")):
-            raise RuntimeError(
-                "this Scrapy version does not expose downloader.active / scraper.slot, which "
-                "the shared frontier reads to know when a request is handled; pin Scrapy 2.19"
-            )
+        engine_internals.check(self.crawler.engine)
         self.queue = LeasedQueue(
             self.server,
             spider,
@@ -212,9 +208,6 @@ class FrontierScheduler(BaseScheduler):
         return bool(self._ready or self._outbox)
 
     def enqueue_request(self, request: Request) -> bool:
-        if id(request) in self._delivering:
-            self._ready.append(request)
-            return True
         is_seed = bool(request.meta.pop(SEED_META, False))
         if is_seed and self.role != "seed":
             self.stats.inc_value(f"{STATS}/seeds/left_to_seeder")
@@ -299,14 +292,10 @@ class FrontierScheduler(BaseScheduler):
             self._seeding_ended = False
 
     def _in_progress(self) -> set[Request]:
-        """Requests Scrapy still works on: downloading, or being scraped (callback output and
-        item pipelines). The same sets ``engine.spider_is_idle()`` consults."""
-        engine = self.crawler.engine
+        """Requests leased and not finished: waiting here for the engine, or still in Scrapy."""
         busy: set[Request] = set(self._ready)
-        if engine is not None:
-            busy.update(engine.downloader.active)
-            if engine.scraper.slot is not None:
-                busy.update(engine.scraper.slot.active)
+        if self.crawler.engine is not None:
+            busy.update(engine_internals.requests_in_progress(self.crawler.engine))
         return busy
 
     def _sweep(self) -> None:
@@ -352,17 +341,17 @@ class FrontierScheduler(BaseScheduler):
             )
 
     def _feed(self) -> None:
+        """Lease a request for a starved engine, and wake the engine to take it."""
         assert self.queue is not None
         engine = self.crawler.engine
         if engine is None or engine.spider is None or not engine.running:
             return
-        for token, request in self.link.call(self.queue.lease, 1):
+        leased = self.link.call(self.queue.lease, 1)
+        for token, request in leased:
             self._leased[token] = request
-            self._delivering.add(id(request))
-            try:
-                engine.crawl(request)
-            finally:
-                self._delivering.discard(id(request))
+            self._ready.append(request)
+        if leased:
+            engine_internals.wake(engine)
 
     def _frontier_status(self) -> FrontierStatus:
         assert self.queue is not None

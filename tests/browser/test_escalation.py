@@ -55,13 +55,13 @@ def test_blocked_articles_are_rescued_by_the_browser_and_a_never_rendering_one_i
                 ["plain-0", "plain-1", "blocked-0", "blocked-1", "blocked-2", "challenged",
                  "shell", "limited"]}
     assert titles == expected, result.log[-3000:]
-    assert result.stats.get("playwright/escalated") == 7
-    assert result.stats.get("playwright/escalated/403") == 4
-    assert result.stats.get("playwright/escalated/429") == 1
-    assert result.stats.get("playwright/escalated/challenge") == 1
-    assert result.stats.get("playwright/escalated/missing_markup") == 1
-    assert result.stats.get("playwright/rescued") == 6
-    assert result.stats.get("playwright/escalation_failed") == 1
+    assert result.stats.get("rficrawl/browser/escalated") == 7
+    assert result.stats.get("rficrawl/browser/escalated/403") == 4
+    assert result.stats.get("rficrawl/browser/escalated/429") == 1
+    assert result.stats.get("rficrawl/browser/escalated/challenge") == 1
+    assert result.stats.get("rficrawl/browser/escalated/missing_markup") == 1
+    assert result.stats.get("rficrawl/browser/rescued") == 6
+    assert result.stats.get("rficrawl/browser/escalation_failed") == 1
     assert "never-renders" in result.log and "Timeout" in result.log
     # Plain requests stay plain; only the blocked ones were fetched again, once, by the browser.
     for path in plain:
@@ -86,16 +86,16 @@ def test_escalation_stops_after_failures_in_a_row(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(path) for path in down)},
         settings=crawl_settings(server, browser_settings, {
-            "PLAYWRIGHT_ESCALATE_MAX_FAILURES": 2, "CONCURRENT_REQUESTS": 1,
+            "RFICRAWL_BROWSER_ESCALATE_MAX_FAILURES": 2, "CONCURRENT_REQUESTS": 1,
         }),
     )
 
     assert result.returncode == 0, result.log[-3000:]
     assert result.items == []
-    assert result.stats.get("playwright/escalated") == 2
-    assert result.stats.get("playwright/escalation_failed") == 2
-    assert result.stats.get("playwright/escalation_stopped") == 1
-    assert result.stats.get("playwright/escalation_skipped") == 3
+    assert result.stats.get("rficrawl/browser/escalated") == 2
+    assert result.stats.get("rficrawl/browser/escalation_failed") == 2
+    assert result.stats.get("rficrawl/browser/escalation_stopped") == 1
+    assert result.stats.get("rficrawl/browser/escalation_skipped") == 3
     assert result.log.count("Browser escalation stopped after 2 failures in a row") == 1
     browser_hits = [r for r in server.log.records if "HeadlessChrome" in r.user_agent]
     assert len(browser_hits) == 2
@@ -110,15 +110,23 @@ def test_render_kinds_sends_a_kind_straight_to_the_browser(
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(path) for path in blocked)},
-        settings=crawl_settings(server, browser_settings, {"PLAYWRIGHT_RENDER_KINDS": "article"}),
+        settings=crawl_settings(
+            server, browser_settings, {"RFICRAWL_BROWSER_RENDER_KINDS": "article"}
+        ),
     )
 
     assert result.returncode == 0, result.log[-3000:]
     assert len(result.items) == 3
     for path in blocked:
         assert user_agents(server, path) == ["browser"]  # no plain attempt first
-    assert result.stats.get("playwright/render_kinds") == 3
-    assert not result.stats.get("playwright/escalated")
+    assert result.stats.get("rficrawl/browser/render_kinds") == 3
+    assert not result.stats.get("rficrawl/browser/escalated")
+    # The capture's images and fonts are requested by the browser and dropped
+    # (RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES, given to scrapy-playwright by the add-on).
+    blocked_types = sum(result.stats.get(f"playwright/request_count/resource_type/{kind}", 0)
+                        for kind in ("image", "font", "media"))
+    assert blocked_types > 0
+    assert result.stats.get("playwright/request_count/aborted") == blocked_types
 
 
 def test_a_blocked_sitemap_is_rescued_as_the_xml_the_server_sent(
@@ -140,6 +148,6 @@ def test_a_blocked_sitemap_is_rescued_as_the_xml_the_server_sent(
         "测试文章 from-sitemap-0", "测试文章 from-sitemap-1"
     }, result.log[-3000:]
     assert user_agents(server, sitemap) == ["plain", "browser"]
-    assert result.stats.get("playwright/rescued") == 1
+    assert result.stats.get("rficrawl/browser/rescued") == 1
     for path in articles:
         assert user_agents(server, path) == ["plain"]

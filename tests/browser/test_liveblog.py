@@ -27,7 +27,9 @@ def test_live_blog_posts_loaded_by_xhr_and_load_more_are_all_extracted(
     result = run_crawl(
         "article", tmp_path / "crawl",
         args={"urls": ",".join(server.url(p) for p in (live_path, plain_path))},
-        settings=crawl_settings(server, browser_settings, {"PLAYWRIGHT_WAIT_UNTIL": wait_until}),
+        settings=crawl_settings(
+            server, browser_settings, {"RFICRAWL_BROWSER_WAIT_UNTIL": wait_until}
+        ),
     )
 
     assert result.returncode == 0, result.log[-3000:]
@@ -44,9 +46,9 @@ def test_live_blog_posts_loaded_by_xhr_and_load_more_are_all_extracted(
     # The plain article never went to the browser; the live blog went once.
     assert browser_requests(server, plain_path) == []
     assert len(browser_requests(server, live_path)) == 1
-    assert result.stats.get("playwright/liveblog/rendered") == 1
-    assert result.stats.get("playwright/liveblog/loads") == 2
-    assert not result.stats.get("playwright/liveblog/truncated")
+    assert result.stats.get("rficrawl/browser/liveblog/rendered") == 1
+    assert result.stats.get("rficrawl/browser/liveblog/loads") == 2
+    assert not result.stats.get("rficrawl/browser/liveblog/truncated")
 
 
 def crawl_articles(server, tmp_path, paths, settings, name="crawl"):
@@ -64,13 +66,13 @@ def test_load_more_presses_are_bounded_and_the_cut_is_counted(
     server = mirror_server_factory(site.root, **site.server_options())
 
     result = crawl_articles(server, tmp_path, [live_path],
-                            {**browser_settings, "PLAYWRIGHT_LIVEBLOG_MAX_LOADS": 1})
+                            {**browser_settings, "RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS": 1})
 
     assert result.returncode == 0, result.log[-3000:]
     [item] = result.items
     assert len(item["live_posts"]) == 10  # first batch + one press of 5
-    assert result.stats.get("playwright/liveblog/truncated") == 1
-    assert "PLAYWRIGHT_LIVEBLOG_MAX_LOADS=1" in result.log
+    assert result.stats.get("rficrawl/browser/liveblog/truncated") == 1
+    assert "RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS=1" in result.log
 
 
 def test_a_live_blog_that_never_finishes_loading_is_kept_without_posts_and_counted(
@@ -90,8 +92,8 @@ def test_a_live_blog_that_never_finishes_loading_is_kept_without_posts_and_count
     assert set(posts) == {"测试文章 live-stuck", "测试文章 live-ok"}
     assert posts["测试文章 live-stuck"] == []
     assert len(posts["测试文章 live-ok"]) == 4
-    assert result.stats.get("playwright/liveblog/failed") == 1
-    assert result.stats.get("playwright/liveblog/rendered") == 1
+    assert result.stats.get("rficrawl/browser/liveblog/failed") == 1
+    assert result.stats.get("rficrawl/browser/liveblog/rendered") == 1
     assert result.stats.get("playwright/page_count") == result.stats.get(
         "playwright/page_count/closed"
     )
@@ -121,12 +123,12 @@ def test_with_the_browser_off_nothing_is_rendered_and_the_crawl_still_works(
     live_path, feed = site.live_blog("live-off", live_posts(3))
     server = mirror_server_factory(site.root, **site.server_options())
 
-    result = crawl_articles(server, tmp_path, [live_path], {"PLAYWRIGHT_ENABLED": False})
+    result = crawl_articles(server, tmp_path, [live_path], {"RFICRAWL_BROWSER_ENABLED": False})
 
     assert result.returncode == 0, result.log[-3000:]
     [item] = result.items
     assert item["live_posts"] == []
-    assert not [key for key in result.stats if key.startswith("playwright/")]
+    assert not [key for key in result.stats if key.startswith(("playwright/", "rficrawl/browser/"))]
     assert [r.user_agent for r in server.log.records if "HeadlessChrome" in r.user_agent] == []
     assert server.log.count(feed.prefix) == 0  # nothing ran the embed's script
     assert "Starting download handler" not in result.log  # no Playwright process at all
@@ -139,11 +141,11 @@ def test_without_chromium_a_crawl_that_needs_no_browser_works_and_says_why(
     server = mirror_server_factory(site.root, **site.server_options())
 
     result = crawl_articles(server, tmp_path, [path],
-                            {"PLAYWRIGHT_CHROMIUM_PATH": str(tmp_path / "no-chromium")})
+                            {"RFICRAWL_BROWSER_CHROMIUM_PATH": str(tmp_path / "no-chromium")})
 
     assert result.returncode == 0, result.log[-3000:]
     assert [item["title"] for item in result.items] == ["测试文章 plain-no-chromium"]
-    assert "setting PLAYWRIGHT_CHROMIUM_PATH" in result.log
+    assert "setting RFICRAWL_BROWSER_CHROMIUM_PATH" in result.log
     assert "Disabled rficrawl.browser.escalation.EscalationMiddleware" in result.log
     assert "Starting download handler" not in result.log  # Playwright waits for a browser page
 

@@ -48,9 +48,9 @@ def test_load_more_list_is_expanded_up_to_max_pages(
     browser_xhr = [r for r in server.log.records
                    if r.path.startswith(feed.prefix) and "HeadlessChrome" in r.user_agent]
     assert len(browser_xhr) == 2  # pages 2 and 3
-    assert result.stats.get("playwright/load_more/expanded") == 1
-    assert result.stats.get("playwright/load_more/loads") == 2
-    assert result.stats.get("playwright/load_more/bounded") == 1
+    assert result.stats.get("rficrawl/browser/load_more/expanded") == 1
+    assert result.stats.get("rficrawl/browser/load_more/loads") == 2
+    assert result.stats.get("rficrawl/browser/load_more/bounded") == 1
     assert len([r for r in server.log.records if r.path.startswith(feed.prefix)]) == 2
     # The articles themselves were plain requests.
     for path in wanted:
@@ -68,8 +68,8 @@ def test_load_more_list_is_read_whole_when_it_ends_before_the_bound(
     assert result.returncode == 0, result.log[-3000:]
     every = [path for batch in batches for path in batch]
     assert {item["title"] for item in result.items} == titles(every), result.log[-3000:]
-    assert result.stats.get("playwright/load_more/loads") == 3
-    assert not result.stats.get("playwright/load_more/bounded")
+    assert result.stats.get("rficrawl/browser/load_more/loads") == 3
+    assert not result.stats.get("rficrawl/browser/load_more/bounded")
 
 
 def test_infinite_scroll_list_is_scrolled_up_to_max_pages(
@@ -83,6 +83,6 @@ def test_infinite_scroll_list_is_scrolled_up_to_max_pages(
     assert result.returncode == 0, result.log[-3000:]
     wanted = [path for batch in batches[:3] for path in batch]
     assert {item["title"] for item in result.items} == titles(wanted), result.log[-3000:]
-    assert result.stats.get("playwright/load_more/loads") == 2
-    assert result.stats.get("playwright/load_more/bounded") == 1
+    assert result.stats.get("rficrawl/browser/load_more/loads") == 2
+    assert result.stats.get("rficrawl/browser/load_more/bounded") == 1
     assert len([r for r in server.log.records if r.path.startswith(feed.prefix)]) == 2

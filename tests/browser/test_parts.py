@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 from parsel import Selector
 from scrapy.http import HtmlResponse, Request
-from scrapy.settings import Settings
 
 from rficrawl.browser.chromium import chromium_problem, launch_options
 from rficrawl.browser.escalation import EscalationMiddleware, is_challenge
@@ -17,6 +16,7 @@ from rficrawl.browser.markup import has_element
 from rficrawl.extract.liveblog import extract_live_posts
 from tests.browser.site import BODY_OPEN, CHALLENGE_PAGE, LIVE_BLOG_EMBED, article_variant
 from tests.support.captures import capture_bytes
+from tests.support.settings import settings_with_addons
 
 HOME = "cn-home-2025-11-30.html"
 
@@ -31,11 +31,7 @@ one.</p><p>Second line two.</p></div><span class="live-pbp__author">B. Author</s
 </div></div></div>"""
 
 
-def settings(**values) -> Settings:
-    result = Settings()
-    result.setmodule("rficrawl.settings")
-    result.update(values)
-    return result
+settings = settings_with_addons
 
 
 def test_live_posts_are_read_oldest_first_with_utc_times():
@@ -109,14 +105,13 @@ def test_launch_options_use_the_system_chromium_and_the_sandbox_flags():
     for flag in ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"):
         assert flag in options["args"]
-    assert launch_options(settings(PLAYWRIGHT_CHROMIUM_PATH="/opt/c/chrome"))["executable_path"] == (
-        "/opt/c/chrome"
-    )
+    elsewhere = settings(RFICRAWL_BROWSER_CHROMIUM_PATH="/opt/c/chrome")
+    assert launch_options(elsewhere)["executable_path"] == "/opt/c/chrome"
 
 
 def test_a_missing_chromium_is_named_with_its_setting(tmp_path):
-    problem = chromium_problem(settings(PLAYWRIGHT_CHROMIUM_PATH=str(tmp_path / "none")))
+    problem = chromium_problem(settings(RFICRAWL_BROWSER_CHROMIUM_PATH=str(tmp_path / "none")))
     assert problem is not None
-    assert "PLAYWRIGHT_CHROMIUM_PATH" in problem and str(tmp_path / "none") in problem
-    assert "PLAYWRIGHT_ENABLED=0" in problem
+    assert "RFICRAWL_BROWSER_CHROMIUM_PATH" in problem and str(tmp_path / "none") in problem
+    assert "RFICRAWL_BROWSER_ENABLED=0" in problem
     assert chromium_problem(settings(PLAYWRIGHT_CDP_URL="http://127.0.0.1:9222")) is None

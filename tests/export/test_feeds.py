@@ -42,8 +42,8 @@ def crawl(tmp_path_factory):
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(spider),
            "-O", f"{tmp / 'archive.md'}:md", "-O", str(tmp / "out.jsonl"),
            "-O", str(tmp / "out.csv"),
-           # The exporters alone: no storage pipeline, no frontier or known-article middleware.
-           "-s", "ITEM_PIPELINES={}", "-s", "DOWNLOADER_MIDDLEWARES={}",
+           # The exporters alone: no add-on (storage, frontier, browser), no project middleware.
+           "-s", "ADDONS={}", "-s", "DOWNLOADER_MIDDLEWARES={}",
            "-s", "SPIDER_MIDDLEWARES={}", "-s", "REMOTE_CONTROL_ENABLED=False",
            "-s", "LOG_LEVEL=INFO"]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,

@@ -43,7 +43,7 @@ def frontier_settings(
         FRONTIER_POLL_INTERVAL=0.2,
         FRONTIER_LEASE_TIMEOUT=4,
         FRONTIER_REDIS_BACKOFF_MAX=1,
-        PLAYWRIGHT_ESCALATE_ENABLED=False,
+        RFICRAWL_BROWSER_ESCALATE_ENABLED=False,
     )
     settings.update(overrides)
     return settings

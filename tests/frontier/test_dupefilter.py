@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from rficrawl.frontier.dupefilter import (
@@ -11,10 +13,11 @@ from rficrawl.frontier.dupefilter import (
     bloom_false_positive_rate,
     bloom_positions,
 )
+from tests.support.settings import project_settings
 
 
 def dupefilter(redis_server, **settings) -> FrontierDupeFilter:
-    crawler = get_crawler(settings_dict={"REDIS_URL": redis_server.url, **settings})
+    crawler = get_crawler(settings_dict=project_settings(REDIS_URL=redis_server.url, **settings))
     df = FrontierDupeFilter.from_crawler(crawler)
     df.bind("rficrawl:unit")
     return df
@@ -69,5 +72,8 @@ def test_bad_settings_name_the_setting(redis_server):
 
 
 def test_without_redis_url_it_is_scrapys_filter():
-    crawler = get_crawler(settings_dict={"REDIS_URL": ""})
-    assert type(FrontierDupeFilter.from_crawler(crawler)).__name__ == "RFPDupeFilter"
+    crawler = get_crawler(settings_dict=project_settings(REDIS_URL=""))
+    assert load_object(crawler.settings["DUPEFILTER_CLASS"]).__name__ == "RFPDupeFilter"
+    assert load_object(crawler.settings["SCHEDULER"]).__name__ == "Scheduler"
+    with pytest.raises(NotConfigured, match="REDIS_URL"):
+        FrontierDupeFilter.from_crawler(crawler)

@@ -135,7 +135,7 @@ def test_without_redis_url_a_crawl_uses_scrapys_own_scheduler(
     root, articles = probe_site
     server = mirror_server_factory(root)
     settings = {**PROBE, "RFI_BASE_URL": server.base_url, "REDIS_URL": "", "MONGO_URI": "",
-                "PLAYWRIGHT_ESCALATE_ENABLED": False, "AUTOTHROTTLE_ENABLED": False}
+                "RFICRAWL_BROWSER_ESCALATE_ENABLED": False, "AUTOTHROTTLE_ENABLED": False}
     worker = run("local", tmp_path, settings, {"repeat_seeds": 2})
     stats = worker.stats()
     assert not [key for key in stats if key.startswith("rficrawl/frontier")]

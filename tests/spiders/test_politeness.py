@@ -258,7 +258,7 @@ def test_default_headers_pass_where_bare_clients_get_403(site, mirror_server_fac
     url = min(site.fronts_articles(["cn"]))
     server = mirror_server_factory(site.root, forbid_unless_browser=["/cn/*"])
     # Without the browser fallback (which would rescue a 403), so only the headers count.
-    no_browser = {"PLAYWRIGHT_ENABLED": 0}
+    no_browser = {"RFICRAWL_BROWSER_ENABLED": 0}
     result = crawl("article", server, tmp_path / "ok", {"urls": url}, no_browser)
     assert result.urls() == {url}
     assert {record.status for record in server.log.records} == {200}
