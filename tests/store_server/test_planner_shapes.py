@@ -85,6 +85,14 @@ def test_listings_come_in_index_order(archive):
     docs = list(archive[ARTICLES].find({"edition": "cn"}).sort("published_at", -1).limit(20))
     assert [d["published_at"] for d in docs] == sorted((d["published_at"] for d in docs), reverse=True)
 
+    # several editions: the runs of each, in date order, are merged
+    editions = {"find": ARTICLES, "filter": {"edition": {"$in": ["cn", "fr", "en", "vi"]}},
+                "sort": {"published_at": -1}, "limit": 20}  # fmt: skip
+    served_by(explain(archive, editions), "edition_published", sorted_=True)
+    docs = list(archive[ARTICLES].find(editions["filter"]).sort("published_at", -1).limit(20))
+    assert [d["published_at"] for d in docs] == sorted((d["published_at"] for d in docs), reverse=True)
+    assert len(docs) == 20
+
     day = {"edition": "cn", "published_at": {"$gte": DAY - dt.timedelta(days=1), "$lt": DAY}}
     served_by(explain(archive, {"find": ARTICLES, "filter": day, "sort": {"published_at": -1}}),
               "edition_published", sorted_=True)  # fmt: skip
