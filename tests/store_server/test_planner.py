@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 from collections.abc import Iterator
 
 import pymongo
@@ -352,3 +353,61 @@ def test_duplicate_keys_are_refused_as_before(mongo_db):
     with pytest.raises(DuplicateKeyError):
         items.insert_one({"_id": 4, "k": "y"})
     assert sorted(d["_id"] for d in items.find({"k": {"$in": ["x", "y"]}})) == [1, 3]
+
+
+def test_index_made_while_documents_are_written_holds_them_all(pair):
+    """An index filled while other clients insert and update: every document written before,
+    during or after the fill is in its key table (writers read the index list in their write
+    transaction, the fill runs in one)."""
+    planner, reference = pair
+    rng = random.Random(3)
+    load((planner,), [document(n, rng) for n in range(300)])
+    stop = threading.Event()
+    errors: list[Exception] = []
+
+    def write(worker: int) -> None:
+        local = random.Random(worker)
+        host, port = planner.database.client.address
+        with pymongo.MongoClient(f"mongodb://{host}:{port}", tz_aware=True) as client:
+            coll = client[planner.database.name][planner.name]
+            n = 0
+            while not stop.is_set() or n < 20:
+                doc = document(10_000 * worker + n, local)
+                doc["_id"] = f"w{worker}-{n}"
+                try:
+                    coll.insert_one(doc)
+                    coll.update_one({"_id": f"w{worker}-{n // 2}"},
+                                    {"$set": {"c": local.randint(0, 3), "tags": ["z", "法国"]}})
+                except pymongo.errors.PyMongoError as exc:  # e.g. the write lock held by the fill
+                    errors.append(exc)
+                n += 1
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in (1, 2)]
+    for t in threads:
+        t.start()
+    planner.create_index([("c", 1), ("u", 1)], name="c_u")
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors
+    docs = list(planner.find())  # no filter, no sort: read from the collection, not an index
+    reference.insert_many(docs)
+    reference.create_index([("c", 1), ("u", 1)], name="c_u")
+    for filt in ({"c": 1}, {"c": {"$in": [0, 2]}}, {"c": {"$gte": 2}}, {"tags": "z"}, {}):
+        got = [d["_id"] for d in planner.find(filt).sort([("c", 1), ("u", 1)])]
+        want = [d["_id"] for d in reference.find(filt).sort([("c", 1), ("u", 1)])]
+        assert got == want, filt
+        assert planner.count_documents(filt) == reference.count_documents(filt) == len(want)
+
+
+def test_large_in_lists(pair):
+    """A $in of more values than SQLite takes parameters (32,766) still answers (the planner
+    leaves it to the handler), and so does a delete of many documents."""
+    planner, reference = pair
+    load(pair, [{"_id": n, "u": n, "a": n % 7} for n in range(2000)])
+    wanted = list(range(0, 40_000, 1))
+    for coll in pair:
+        assert coll.count_documents({"_id": {"$in": wanted}}) == 2000
+        assert sorted(d["_id"] for d in coll.find({"a": {"$in": wanted}, "u": {"$lt": 50}})) == list(range(50))
+        assert coll.delete_many({"a": {"$in": [1, 2, 3]}}).deleted_count == 858
+    assert planner.count_documents({"a": 1}) == reference.count_documents({"a": 1}) == 0
