@@ -24,13 +24,17 @@ REVISIONS = "revisions"
 CRAWLS = "crawls"
 
 # (collection, keys, options): named, so that a second creation is recognised as the same index.
+# Each listing the CLI makes (a filter, newest first) has an index whose prefix serves its equality
+# and then gives the date order, so that "the newest 20" reads 20 documents; `published_day` serves
+# `rficrawl stats`' count per day.
 INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     (ARTICLES, [("url", 1)], {"name": "url_unique", "unique": True}),
     (ARTICLES, [("edition", 1), ("published_at", -1)], {"name": "edition_published"}),
-    (ARTICLES, [("section", 1)], {"name": "section"}),
-    (ARTICLES, [("tags", 1)], {"name": "tags"}),
+    (ARTICLES, [("section", 1), ("published_at", -1)], {"name": "section_published"}),
+    (ARTICLES, [("tags", 1), ("published_at", -1)], {"name": "tags_published"}),
     (ARTICLES, [("modified_at", -1)], {"name": "modified"}),
     (ARTICLES, [("published_at", -1)], {"name": "published"}),
+    (ARTICLES, [("published_day", 1)], {"name": "published_day"}),
     (REVISIONS, [("article_id", 1), ("revision", 1)], {"name": "article_revision"}),
     (CRAWLS, [("started_at", -1)], {"name": "started"}),
 ]

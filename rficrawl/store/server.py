@@ -294,10 +294,7 @@ def _command_builder(kind: str):
         ]  # fmt: skip
     if kind == FERRETDB:
         launcher = ferretdb_launcher()
-        return lambda data, port: [
-            str(launcher), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(data),
-            "-log-level", "error", "-exit-with-pid", str(os.getpid()),
-        ]  # fmt: skip
+        return lambda data, port: ferretdb_argv(launcher, data, port)
     if kind == NX27017:
         try:
             import nx_27017  # noqa: F401
@@ -311,6 +308,15 @@ def _command_builder(kind: str):
             "--log-file", str(data / "nx-27017.log"), "--pid-file", str(data / "nx-27017.pid"),
         ]  # fmt: skip
     raise ServerError(f"kind {kind!r} cannot be started by rficrawl")
+
+
+def ferretdb_argv(launcher: Path, data: Path, port: int) -> list[str]:
+    """The command line of the FerretDB launcher on 127.0.0.1:port with its data in ``data``,
+    stopping when this process is gone."""
+    return [
+        str(launcher), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(data),
+        "-log-level", "error", "-exit-with-pid", str(os.getpid()),
+    ]  # fmt: skip
 
 
 def ferretdb_launcher() -> Path:

@@ -37,7 +37,6 @@ from pymongo.errors import BulkWriteError
 
 from rficrawl.store.connection import ARTICLES, REVISIONS
 from rficrawl.store.documents import changed_fields, content_of
-from rficrawl.store.server import describe_server
 
 DUPLICATE_KEY = 11000
 MAX_ROUNDS = 8
@@ -65,9 +64,8 @@ class WriteResult:
 class ArticleWriter:
     """Writes article documents (from ``documents.to_document``) into a database."""
 
-    def __init__(self, db: Database, seen_resolution: float = 0.0, point_reads: bool | None = None):
+    def __init__(self, db: Database, seen_resolution: float = 0.0):
         self.articles = db[ARTICLES]
-        self.point_reads = point_reads  # None: decided by the server on first use
         self.revisions = db[REVISIONS]
         self.seen_resolution = dt.timedelta(seconds=seen_resolution)
 
@@ -76,7 +74,7 @@ class ArticleWriter:
 
         Within ``seen_resolution`` of the last sighting it is not: a re-crawl of unchanged
         articles then costs reads only. That matters on FerretDB's SQLite backend, where every
-        update scans the collection.
+        update rewrites the whole document in a transaction of its own.
         """
         seen = stored.get("last_seen_at")
         return not isinstance(seen, dt.datetime) or now - seen >= self.seen_resolution
@@ -152,14 +150,7 @@ class ArticleWriter:
         return retry
 
     def _by_ids(self, ids: list[Any], projection: dict | None = None) -> dict[Any, dict]:
-        """Stored documents by ``_id``: one ``$in`` query, or one query per id where ``$in``
-        scans the collection (FerretDB 1.x only uses its ``_id`` index for equality)."""
-        if self.point_reads is None:
-            info = self.articles.database.client.admin.command("buildInfo")
-            self.point_reads = describe_server(info).startswith("FerretDB")
-        if self.point_reads:
-            found = (self.articles.find_one({"_id": _id}, projection) for _id in ids)
-            return {doc["_id"]: doc for doc in found if doc is not None}
+        """Stored documents by ``_id``, in one ``$in`` query (served by the ``_id`` index)."""
         return {doc["_id"]: doc for doc in self.articles.find({"_id": {"$in": ids}}, projection)}
 
     def _stored(self, docs: list[dict]) -> list[tuple[dict, dict | None]]:
