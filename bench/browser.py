@@ -31,9 +31,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from rficrawl.mirror import MirrorServer
+from testbed.captures import CAPTURES
+from testbed.server import MirrorServer
 from tests.browser.site import CAPTURE, Site
-from tests.support.captures import CAPTURES
 from tests.support.crawl import scrapy_command
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

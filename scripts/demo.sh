@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: crawl a small local mirror of rfi.fr made from the project's own test pages
-# (tests/mirror_pages, no captures needed, nothing fetched from rfi.fr), and show the output:
+# (testbed/pages, no captures needed, nothing fetched from rfi.fr), and show the output:
 # the articles as JSON lines and as the Markdown archive. If MONGO_URI is set in the environment,
 # the articles are stored there too; otherwise storage is off.
 # Usage: scripts/demo.sh [OUTPUT_DIR]   (default: demo-out)
@@ -14,26 +14,25 @@ MIRROR=.cache/demo-mirror
 
 echo "demo: building the mirror in $MIRROR"
 rm -rf "$MIRROR" "$OUT"
-"$PY" -c "
-from pathlib import Path
-from tests.support.mirror_build import build_mirror
-m = build_mirror(Path('$MIRROR'), use_captures=False)
-print(f'demo: {len(m.articles)} article pages, {len(m.lists)} fronts and section lists')
-"
+echo "demo: $("$PY" -m testbed build "$MIRROR" --no-captures)"
 
-PORT=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-.venv/bin/rficrawl mirror "$MIRROR" --port "$PORT" --quiet >/dev/null 2>&1 &
+# The mirror server writes its URL to URL_FILE once it listens on the free port it chose.
+URL_FILE=.cache/demo-mirror.url
+rm -f "$URL_FILE"
+"$PY" -m testbed serve "$MIRROR" --port 0 --quiet --url-file "$URL_FILE" >/dev/null 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/robots.txt')" 2>/dev/null && break
+for _ in $(seq 100); do
+  [ -s "$URL_FILE" ] && break
+  kill -0 "$SERVER" 2>/dev/null || { echo "demo: the mirror server did not start" >&2; exit 1; }
   sleep 0.1
 done
+BASE_URL=$(cat "$URL_FILE")
 
-echo "demo: crawling http://127.0.0.1:$PORT (editions cn and tw) with: scrapy crawl fronts"
+echo "demo: crawling $BASE_URL (editions cn and tw) with: scrapy crawl fronts"
 mkdir -p "$OUT"
 .venv/bin/scrapy crawl fronts -a editions=cn,tw \
-  -s RFI_BASE_URL="http://127.0.0.1:$PORT" \
+  -s RFI_BASE_URL="$BASE_URL" \
   -s MONGO_URI="${MONGO_URI:-}" \
   -s AUTOTHROTTLE_ENABLED=0 -s DOWNLOAD_DELAY=0 \
   -s STATS_FILE="$OUT/stats.json" -s LOG_FILE="$OUT/crawl.log" \

@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.progress import Progress
 
 from rficrawl.cli.main import CommandError
+from rficrawl.redaction import redact
 from rficrawl.store.connection import (
     connect,
     default_database,
     default_uri,
     ensure_indexes,
-    redact,
 )
 from rficrawl.store.spill import BadLine, count_lines, read_lines
 from rficrawl.store.validation import InvalidItem, storable_document

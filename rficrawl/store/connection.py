@@ -15,8 +15,6 @@ from pymongo.database import Database
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
-from rficrawl.store.server import redact
-
 DEFAULT_URI = "mongodb://127.0.0.1:27017"
 DEFAULT_DATABASE = "rfi"
 ARTICLES = "articles"
@@ -86,6 +84,5 @@ __all__ = [
     "default_database",
     "default_uri",
     "ensure_indexes",
-    "redact",
     "uri_from_settings",
 ]

@@ -36,7 +36,8 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from rficrawl.store.connection import ARTICLES, connect, redact, uri_from_settings
+from rficrawl.redaction import redact
+from rficrawl.store.connection import ARTICLES, connect, uri_from_settings
 from rficrawl.urls import to_public
 
 logger = logging.getLogger(__name__)

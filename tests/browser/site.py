@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
-from rficrawl.mirror import MirrorRequest, MirrorServer
-from tests.support.captures import capture_bytes
+from testbed.captures import capture_bytes
+from testbed.server import MirrorRequest, MirrorServer
 from tests.support.mirror import mirror_settings
 
 CAPTURE = "cn-article-2025-11-30.html"

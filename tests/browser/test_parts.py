@@ -14,8 +14,8 @@ from rficrawl.browser.escalation import EscalationMiddleware, is_challenge
 from rficrawl.browser.liveblog import is_live_blog
 from rficrawl.browser.markup import has_element
 from rficrawl.extract.liveblog import extract_live_posts
+from testbed.captures import capture_bytes
 from tests.browser.site import BODY_OPEN, CHALLENGE_PAGE, LIVE_BLOG_EMBED, article_variant
-from tests.support.captures import capture_bytes
 from tests.support.settings import settings_with_addons
 
 HOME = "cn-home-2025-11-30.html"

@@ -10,8 +10,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from testbed.captures import capture_path
 from tests.extract import pages
-from tests.support.captures import capture_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RFICRAWL = REPO_ROOT / ".venv" / "bin" / "rficrawl"

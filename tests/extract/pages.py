@@ -11,7 +11,7 @@ import re
 
 from scrapy.http import HtmlResponse
 
-from tests.support.captures import capture_bytes
+from testbed.captures import capture_bytes
 
 ARTICLE = "cn-article-2025-11-30.html"
 FRONT = "cn-home-2025-11-30.html"

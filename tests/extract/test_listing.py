@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse
 
 from rficrawl.extract.listing import Listing, extract_listing
 from rficrawl.urls import UrlKind, classify
-from tests.support.captures import capture_bytes, capture_path
+from testbed.captures import capture_bytes, capture_path
 
 HOME = "cn-home-2025-11-30.html"
 PUBLIC = "https://www.rfi.fr"

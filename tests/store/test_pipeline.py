@@ -12,10 +12,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from rficrawl import settings as project
+from rficrawl.ops.process import free_port
 from rficrawl.store.crawls import spider_arguments
 from rficrawl.store.documents import loads_line
 from rficrawl.store.pipeline import StoragePipeline
-from rficrawl.store.server import free_port
 from tests.store.conftest import make_item, poisoned
 
 
