@@ -52,7 +52,7 @@ def uri_from_settings(settings: BaseSettings, component: str) -> tuple[str, str]
     uri = (settings.get("MONGO_URI") or "").strip()
     if not uri:
         raise NotConfigured(f"{component}: MONGO_URI is empty, storage is off")
-    return uri, settings.get("MONGO_DATABASE") or DEFAULT_DATABASE
+    return uri, settings.get("MONGO_DATABASE")
 
 
 def connect(uri: str, timeout: float = 5.0) -> pymongo.MongoClient:
