@@ -429,4 +429,5 @@ def test_listing_command_fetches_from_the_mirror(mirror_server_factory, tmp_path
     printed = json.loads(proc.stdout)
     assert printed["next_page"] == f"{PUBLIC}/fr/tag/coronavirus/3/"
     assert len(printed["articles"]) == 3
-    assert server.log.paths() == ["/fr/tag/coronavirus/2/"]
+    # fetched as a crawl fetches: robots.txt first
+    assert server.log.paths() == ["/robots.txt", "/fr/tag/coronavirus/2/"]
