@@ -88,9 +88,10 @@ class HealthAddon(Feature):
                 "{{ 'failed' if monitors_failed else 'passed' }}"),
             # --- The unreachable-site rule (rficrawl.health.unreachable) -------------------
             # Close with finish reason site_unreachable when the first N requests all failed,
-            # or when no response came within the timeout (seconds) of the first request.
-            "RFICRAWL_HEALTH_UNREACHABLE_REQUESTS": 10,
-            "RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT": 45.0,
+            # or when no response came within the timeout (seconds) of the first request. The
+            # crawl then ends once the requests in flight are done (their retries' backoff).
+            "RFICRAWL_HEALTH_UNREACHABLE_REQUESTS": 8,
+            "RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT": 40.0,
             # Later, this many failed requests in a row pause the crawl, for a backoff that
             # doubles from RETRY_BACKOFF_BASE up to RETRY_BACKOFF_MAX, until a response comes.
             "RFICRAWL_HEALTH_PAUSE_AFTER_FAILURES": 30,

@@ -34,15 +34,19 @@ STATS = "rficrawl/unreachable"
 EXCEPTION_TYPES = "downloader/exception_type_count/"
 # What the downloader's exception types mean, for the ERROR line.
 PLAIN_NAMES = {
+    "CannotResolveHostError": "DNS lookup failed",
     "DNSLookupError": "DNS lookup failed",
+    "DownloadConnectionRefusedError": "connection refused",
     "ConnectionRefusedError": "connection refused",
+    "DownloadTimeoutError": "timed out",
     "TimeoutError": "timed out",
     "TCPTimedOutError": "timed out",
+    "DownloadFailedError": "download failed",
+    "ResponseDataLossError": "response cut off",
     "ConnectError": "could not connect",
     "ConnectionLost": "connection lost",
     "ResponseNeverReceived": "no response",
     "NoRouteError": "no route to host",
-    "SSLError": "TLS failed",
 }
 
 
@@ -156,6 +160,6 @@ class UnreachableSite:
             self.resume_at = now + delay
             self.crawler.stats.inc_value(f"{STATS}/pauses")
             logger.warning(
-                "%s failed %d requests in a row (%s); pausing the crawl for %.0f s",
+                "%s failed %d requests in a row (so far: %s); pausing the crawl for %.1f s",
                 self.base_url, run, failures(stats), delay)
             engine.pause()
