@@ -12,7 +12,6 @@ import argparse
 import datetime as dt
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from rficrawl.cli.store import add_store_arguments, open_database
@@ -24,9 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "crawls",
         help="past crawls with their verdicts (monitors passed or failed)",
-        description="The last crawls, newest first: start, duration, finish reason, "
-        "requests, articles new/updated/unchanged/dropped, errors, browser escalations, and the monitors' "
-        "verdict with what failed. Exit status 1 when the newest listed crawl failed its "
+        description="The last crawls, newest first: start, duration, finish reason, articles "
+        "new, updated and dropped, errors, and the monitors' verdict; then what failed. --json "
+        "gives the whole records. Exit status 1 when the newest listed crawl failed its "
         "monitors or could not reach the site.",
     )
     parser.add_argument("--spider", help="only this spider's crawls")
@@ -52,28 +51,29 @@ def run_crawls(args: argparse.Namespace) -> int:
     else:
         console = Console(highlight=False)
         table = Table(title=f"last {len(records)} crawls in {db.name}")
-        for column in ("crawl", "started (UTC)", "took", "finish", "requests", "new", "updated",
-                       "unchanged", "dropped", "errors", "escalated", "verdict"):
-            table.add_column(column, overflow="fold")
+        table.add_column("crawl", no_wrap=True)
+        for column in ("started (UTC)", "took", "finish", "new", "updated", "dropped", "errors"):
+            table.add_column(column)
+        table.add_column("verdict", no_wrap=True)
+        failures = []
         for record in records:
             counts = record.get("counts") or {}
-            health = record.get("health") or {}
             started = record.get("started_at")
             state = verdict(record)
-            failed = escape("\n".join(health.get("failed") or []))
+            failures += [(record["_id"], failure)
+                         for failure in (record.get("health") or {}).get("failed") or []]
             table.add_row(
                 str(record["_id"]),
                 started.strftime("%Y-%m-%d %H:%M") if isinstance(started, dt.datetime) else "",
                 _seconds(duration(record)),
                 str(record.get("finish_reason") or ""),
-                str(record.get("requests", "")),
-                *(str(counts.get(name, 0)) for name in ("new", "updated", "unchanged",
-                                                        "dropped")),
+                *(str(counts.get(name, 0)) for name in ("new", "updated", "dropped")),
                 str(errors(record)),
-                str(health.get("escalated", "")),
-                f"[red]{state}[/red]\n{failed}" if state == "failed" else state,
+                f"[red]{state}[/red]" if state == "failed" else state,
             )
         console.print(table)
+        for crawl_id, failure in failures:
+            console.print(f"{crawl_id}: {failure}", markup=False)
     newest = records[0] if records else {}
     bad = verdict(newest) == "failed" or newest.get("finish_reason") == "site_unreachable"
     return 1 if bad else 0
