@@ -23,9 +23,10 @@ from rficrawl.extract.article import JSONLD_FIRST
 from rficrawl.health.actions import notification_actions, recorder
 from rficrawl.health.history import CrawlHistory, History
 from rficrawl.health.tally import WATCHED_FIELDS, CrawlTally
-from rficrawl.health.unreachable import download_failures, failures
+from rficrawl.health.unreachable import failures
 
 SETTING_PREFIX = "RFICRAWL_HEALTH_"
+DROPPED = "rficrawl/dropped/"
 
 
 class HealthMonitor(BaseScrapyMonitor):
@@ -58,13 +59,22 @@ class ItemsAgainstListings(HealthMonitor):
 
     @monitors.name("Most promised articles are scraped")
     def test_items_against_promised(self):
-        promised = self.stat("rficrawl/discovery/articles_found") - self.stat(
-            "rficrawl/known/skipped")
+        reason = self.data.stats.get("finish_reason")
+        if reason != "finished":
+            self.skipTest(f"the crawl was cut short ({reason})")
+        expected = self.threshold("DROPPED_EXPECTED") or []
+        # Found by the listings, less what is rightly not scraped: stored already, forbidden by
+        # robots.txt, dropped for a normal reason (out of range, not an article).
+        promised = (self.stat("rficrawl/discovery/articles_found")
+                    - self.stat("rficrawl/known/skipped") - self.stat("robotstxt/forbidden")
+                    - sum(n for reason, n in dropped_by_reason(self.data.stats).items()
+                          if _matches(reason, expected)))
         limit = getattr(self.data.spider, "max_articles", None)
         if limit is not None:
             promised = min(promised, limit)
-        if promised <= 0:
-            self.skipTest("the listings promised no article to fetch")
+        min_articles = int(self.threshold("MIN_ARTICLES_FOR_RATES"))
+        if promised < min_articles:
+            self.skipTest(f"fewer than {min_articles} articles promised ({promised:.0f})")
         scraped = self.stat("item_scraped_count")
         minimum = float(self.threshold("MIN_ITEMS_RATIO"))
         self.assertGreaterEqual(
@@ -115,31 +125,33 @@ class FieldCoverage(HealthMonitor):
 
 @monitors.name("HTTP and download errors")
 class FetchErrors(HealthMonitor):
-    """HTTP error and download error rates."""
+    """HTTP error and download error rates, of what the crawl finally got (after retries)."""
 
     @monitors.name("Few HTTP errors")
     def test_http_error_rate(self):
-        responses = self.stat("downloader/response_count")
+        responses = sum(self.tally.pages.values())
         if not responses:
             self.skipTest("no response")
-        errors = sum(value for key, value in self.data.stats.items()
-                     if key.startswith("downloader/response_status_count/")
-                     and key.rsplit("/", 1)[1][:1] in "45")
+        errors = sum(self.tally.http_errors.values())
         maximum = float(self.threshold("MAX_HTTP_ERROR_RATE"))
+        codes = ", ".join(f"{key.rsplit('/', 1)[1]} ×{value}"
+                          for key, value in sorted(self.data.stats.items())
+                          if key.startswith("downloader/response_status_count/")
+                          and key.rsplit("/", 1)[1][:1] in "45")
         self.assertLessEqual(errors / responses, maximum,
-                             f"{errors} HTTP errors in {responses:.0f} responses "
-                             f"({errors / responses:.1%}, at most {maximum:.0%})")
+                             f"{errors} of {responses} responses were HTTP errors "
+                             f"({errors / responses:.1%}, at most {maximum:.0%}): {codes}")
 
     @monitors.name("Few download errors")
     def test_download_error_rate(self):
         requests = self.stat("downloader/request_count")
         if not requests:
             self.skipTest("no request")
-        errors = sum(download_failures(self.data.stats).values())
+        errors = self.stat("retry/max_reached")
         maximum = float(self.threshold("MAX_DOWNLOAD_ERROR_RATE"))
         self.assertLessEqual(errors / requests, maximum,
-                             f"{errors:.0f} download errors in {requests:.0f} requests "
-                             f"({errors / requests:.1%}, at most {maximum:.0%}): "
+                             f"{errors:.0f} requests failed for good after their retries, of "
+                             f"{requests:.0f} ({errors / requests:.1%}, at most {maximum:.0%}): "
                              + failures(self.data.stats))
 
 
@@ -150,11 +162,8 @@ class DroppedItems(HealthMonitor):
     @monitors.name("Few articles dropped for each reason")
     def test_dropped_by_reason(self):
         expected = self.threshold("DROPPED_EXPECTED") or []
-        dropped = {key.removeprefix("rficrawl/dropped/"): value
-                   for key, value in self.data.stats.items()
-                   if key.startswith("rficrawl/dropped/")
-                   and not any(fnmatch.fnmatch(key.removeprefix("rficrawl/dropped/"), pattern)
-                               for pattern in expected)}
+        dropped = {reason: n for reason, n in dropped_by_reason(self.data.stats).items()
+                   if not _matches(reason, expected)}
         total = self.stat("item_scraped_count") + sum(dropped.values())
         if not total:
             self.skipTest("no article")
@@ -221,6 +230,16 @@ class NewArticles(HealthMonitor):
                   if not new[edition] and self.history.always_new(edition, min_crawls)]
         self.assertFalse(silent, "no new article in editions that had new ones in each of the "
                          f"last crawls: {', '.join(silent)}")
+
+
+def dropped_by_reason(stats: Any) -> dict[str, int]:
+    """Articles dropped (by the spider or the store), by reason."""
+    return {key.removeprefix(DROPPED): value for key, value in stats.items()
+            if key.startswith(DROPPED)}
+
+
+def _matches(reason: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(reason, pattern) for pattern in patterns)
 
 
 def _fallback_fields(stats: Any) -> str:
