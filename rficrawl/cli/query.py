@@ -107,7 +107,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--edition", action="append", default=[], help="e.g. cn (repeatable)")
-    parser.add_argument("--section", help="e.g. 国际")
+    parser.add_argument(
+        "--section", help="the section's slug, as in its URLs (e.g. 国际, asie-pacifique), or the "
+        "name the site shows (e.g. Asie-Pacifique)")
     parser.add_argument("--tag", action="append", default=[], help="repeatable: all must match")
     parser.add_argument(
         "--since", help="published on or after: YYYY-MM-DD (a day in Paris time) or an ISO 8601 "

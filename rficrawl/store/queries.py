@@ -39,12 +39,14 @@ def article_filter(
     search: str | None = None,
 ) -> dict[str, Any]:
     """The ``find`` filter for these criteria (all of them must hold). ``since`` and ``until``
-    bound ``published_at`` (``until`` exclusive), as ``rficrawl.dates.parse_bound`` gives them."""
+    bound ``published_at`` (``until`` exclusive), as ``rficrawl.dates.parse_bound`` gives them.
+    ``section`` is the slug of the section's URL (``section``) or the name the site shows
+    (``section_name``): either matches, each through its index."""
     clauses: list[dict[str, Any]] = []
     if editions:
         clauses.append({"edition": {"$in": list(editions)}})
     if section:
-        clauses.append({"section": section})
+        clauses.append({"$or": [{"section": section}, {"section_name": section}]})
     for tag in tags:
         clauses.append({"tags": tag})
     if since or until:

@@ -159,9 +159,10 @@ def test_the_browsers_cookies_reach_scrapys_jar_through_the_cookie_middleware():
          "expires": 4102444800, "httpOnly": True, "secure": False, "sameSite": "Lax"},
     ]
     lines = set_cookie_lines(cookies)
-    assert lines == ["wall_clearance=a1b2; Path=/",
-                     "site_wide=v; Path=/; Domain=.rfi.fr; Expires=Fri, 01 Jan 2100 00:00:00 GMT; "
-                     "HttpOnly"]
+    assert lines == [
+        "wall_clearance=a1b2; Path=/",
+        "site_wide=v; Path=/; Domain=.rfi.fr; Expires=Fri, 01 Jan 2100 00:00:00 GMT; HttpOnly",
+    ]
     middleware = CookiesMiddleware.from_crawler(get_crawler())
     for url in ("http://127.0.0.1:8000/cn/a", "https://www.rfi.fr/cn/a"):
         browser = Request(url, meta={"playwright": True})
