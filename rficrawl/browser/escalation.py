@@ -89,6 +89,8 @@ class EscalationMiddleware(BrowserMiddleware):
         self.expected = settings.getdict("RFICRAWL_BROWSER_ESCALATE_EXPECTED_MARKUP")
         self.max_failures = settings.getint("RFICRAWL_BROWSER_ESCALATE_MAX_FAILURES")
         self.challenge_wait = settings.getfloat("RFICRAWL_BROWSER_CHALLENGE_WAIT")
+        # Without Scrapy's cookie middleware the browser's cookies go nowhere.
+        self.cookies_enabled = settings.getbool("COOKIES_ENABLED")
         self.expansion = live_blog_expansion(settings)
         self.failures_in_row = 0
         self.stopped = False
@@ -184,6 +186,8 @@ class EscalationMiddleware(BrowserMiddleware):
         """Note the cookies the browser handed to Scrapy's jar; new ones (the return value says
         whether there were) make the blocked plain answers of requests sent before them worth one
         more plain try."""
+        if not self.cookies_enabled:
+            return False
         known = self.carried[host]
         new = {(c["name"], c.get("domain"), c.get("path")): c["value"] for c in result.cookies}
         changed = [key for key, value in new.items() if known.get(key) != value]

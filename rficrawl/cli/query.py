@@ -35,6 +35,7 @@ from rficrawl.store.queries import (
     earlier_versions,
     find_article,
     newest_first,
+    section_slugs,
 )
 
 # The columns of `rficrawl export --format csv`, the rows of `rficrawl show` and the fields whose
@@ -119,7 +120,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     add_store_arguments(parser)
 
 
-def _filter(args: argparse.Namespace) -> dict[str, Any]:
+def _filter(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     known = editions()
     wanted = [e.strip() for value in args.edition for e in value.split(",") if e.strip()]
     for edition in wanted:
@@ -131,7 +132,8 @@ def _filter(args: argparse.Namespace) -> dict[str, Any]:
             bounds.append(parse_bound(text, upper=upper) if text else None)
         except ValueError as exc:
             raise CommandError(f"{option} {exc}") from None
-    return article_filter(wanted, args.section, args.tag, *bounds, args.search)
+    section = section_slugs(db, args.section) if args.section else None
+    return article_filter(wanted, section, args.tag, *bounds, args.search)
 
 
 def _when(value: Any) -> str:
@@ -189,8 +191,8 @@ def _guard(func):
 
 @_guard
 def run_articles(args: argparse.Namespace) -> int:
-    query = _filter(args)
     db = open_database(args)
+    query = _filter(args, db)
     cursor = newest_first(db, query, args.limit)
     if args.json:
         for doc in cursor:
@@ -298,8 +300,8 @@ def run_revisions(args: argparse.Namespace) -> int:
 
 @_guard
 def run_export(args: argparse.Namespace) -> int:
-    query = _filter(args)
     db = open_database(args)
+    query = _filter(args, db)
     total = count_articles(db, query)
     if args.limit:
         total = min(total, args.limit)

@@ -12,7 +12,7 @@ from tests.support.crawl import run_crawl
 pytestmark = pytest.mark.slow
 
 # Seconds the wall that never admits anyone is waited for; it reloads every 0.4 s.
-SHORT_WAIT = 2.0
+SHORT_WAIT = 3.0
 RELOAD_EVERY = 0.4
 
 
