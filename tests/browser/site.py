@@ -415,6 +415,21 @@ class Site:
         self.routes[path] = route
         return path
 
+    def late_article(self, name: str) -> str:
+        """An article whose body a script shows 2 s after the page loaded, for every client
+        (written for these tests: a challenge that lets the content through in place, with no
+        navigation). Until then its body div lacks RFI's class, so the plain answer has no
+        article markup. The 2 s leave the browser ample time to see the page without it first."""
+        path = article_path(name)
+        page = article_variant(path, f"测试文章 {name}", f"TEST-{name}").decode("utf-8")
+        hidden = BODY_OPEN.replace("t-content__body", "t-content__body-pending")
+        reveal = ("<script>window.addEventListener('load', function () { setTimeout(function () {"
+                  " document.querySelector('.t-content__body-pending').className ="
+                  " 't-content__body u-clearfix'; }, 2000); });</script></body>")
+        page = page.replace(BODY_OPEN, hidden).replace("</body>", reveal, 1)
+        self.write(path, page)
+        return path
+
     def never_rendering_article(self, name: str) -> str:
         """403 to plain clients; the browser's request hangs past any navigation timeout."""
         path = article_path(name)

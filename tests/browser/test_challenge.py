@@ -94,3 +94,24 @@ def test_a_wall_that_never_lets_the_browser_through_is_given_up_at_the_bound(
         # The browser waited through the wall's reloads (more than its first load), and stopped
         # them at the bound: the wall cannot reload more often than every 0.4 s.
         assert 1 < len(browser_loads) <= 2 + SHORT_WAIT / RELOAD_EVERY, len(browser_loads)
+
+
+def test_an_article_the_page_shows_late_is_waited_for_without_a_navigation(
+    site, mirror_server_factory, browser_settings, tmp_path
+):
+    late = site.late_article("late")
+    server = mirror_server_factory(site.root)
+
+    result = run_crawl("article", tmp_path / "crawl", args={"urls": server.url(late)},
+                       settings=crawl_settings(server, browser_settings))
+
+    assert result.returncode == 0, result.log[-3000:]
+    assert [item["title"] for item in result.items] == ["测试文章 late"]
+    assert result.items[0]["body_text"]
+    stats = result.stats
+    assert stats.get("rficrawl/browser/escalated/missing_markup") == 1
+    assert stats.get("rficrawl/browser/challenge/passed") == 1
+    assert stats.get("rficrawl/browser/rescued") == 1
+    # The page got through in place: one navigation, one browser request of the article.
+    assert stats.get("playwright/request_count/navigation") == 1
+    assert [is_browser(r) for r in server.log.records if r.path == late] == [False, True]
