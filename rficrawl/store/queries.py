@@ -71,9 +71,26 @@ def section_slugs(db: Database, typed: str) -> list[str]:
     """What ``--section`` matches: ``typed`` as a slug (``asie-pacifique``; also the name that
     articles stored before ``section_name`` hold in ``section``), and the slug of every section
     the site shows under that name (``Asie-Pacifique``). The query then filters on ``section``
-    alone, which its index serves; the name is looked up through its own index."""
-    named = db[ARTICLES].distinct("section", {"section_name": typed})
-    return [typed, *sorted(set(named) - {typed})]
+    alone, which its index serves.
+
+    The slugs of a name are read one at a time from the ``section_name_section`` index, each the
+    first one after the last (a loose index scan): a handful of index reads, where ``distinct``
+    would read every article of the section on a server that answers it from documents."""
+    named: list[str] = []
+    condition: dict[str, Any] = {"section_name": typed}
+    while True:
+        first = (
+            db[ARTICLES]
+            .find(condition, {"section": 1, "_id": 0})
+            .sort("section", ASCENDING)
+            .limit(1)
+        )
+        slug = next((doc.get("section") for doc in first), None)
+        if not isinstance(slug, str):
+            break
+        named.append(slug)
+        condition = {"section_name": typed, "section": {"$gt": slug}}
+    return [typed, *(slug for slug in named if slug != typed)]
 
 
 def find_article(db: Database, key: str) -> dict[str, Any] | None:
