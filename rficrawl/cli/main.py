@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "rficrawl.cli.listing",
     "rficrawl.cli.mongo",
     "rficrawl.cli.query",
+    "rficrawl.cli.crawls",
+    "rficrawl.cli.report",
     "rficrawl.cli.store",
     "rficrawl.cli.schedule",
     "rficrawl.cli.nodes",

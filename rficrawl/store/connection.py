@@ -29,6 +29,7 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     (ARTICLES, [("url", 1)], {"name": "url_unique", "unique": True}),
     (ARTICLES, [("edition", 1), ("published_at", -1)], {"name": "edition_published"}),
     (ARTICLES, [("section", 1), ("published_at", -1)], {"name": "section_published"}),
+    (ARTICLES, [("section_name", 1), ("section", 1)], {"name": "section_name_section"}),
     (ARTICLES, [("tags", 1), ("published_at", -1)], {"name": "tags_published"}),
     (ARTICLES, [("modified_at", -1)], {"name": "modified"}),
     (ARTICLES, [("published_at", -1)], {"name": "published"}),

@@ -27,6 +27,7 @@ never make two documents and never lose a version. The whole is idempotent: repl
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,8 +53,11 @@ class WriteResult:
     stale: int = 0
     # Documents the server refused for a reason of their own (not an outage), with that reason.
     failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    # New articles by edition: a front that always has new ones and has none is news.
+    new_by_edition: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: WriteResult) -> None:
+        self.new_by_edition.update(other.new_by_edition)
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -106,6 +110,9 @@ class ArticleWriter:
             else:
                 result.failed.append((doc, f"server_error_{error['code']}"))
         result.new += len(docs) - len(errors)
+        refused = {error["index"] for error in errors}
+        result.new_by_edition.update(
+            doc.get("edition") for index, doc in enumerate(docs) if index not in refused)
         if not existing:
             return []
 
