@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from rficrawl.commands.crawl import MONITORS_FAILED
 from tests.browser.site import CookieWall, crawl_settings
 from tests.support.crawl import run_crawl
 
@@ -76,7 +77,9 @@ def test_a_wall_that_never_lets_the_browser_through_is_given_up_at_the_bound(
                                 {"RFICRAWL_BROWSER_CHALLENGE_WAIT": SHORT_WAIT}),
     )
 
-    assert result.returncode == 0, result.log[-3000:]
+    # The monitors see the two articles the wall kept out.
+    assert result.returncode == MONITORS_FAILED, result.log[-3000:]
+    assert "Browser escalations/Escalations to the browser succeed" in result.failed_monitors()
     # The crawl went on: every open article is there, the walled ones are not.
     assert sorted(item["title"] for item in result.items) == [
         f"测试文章 open-{n}" for n in range(3)]

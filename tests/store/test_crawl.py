@@ -18,7 +18,7 @@ from rficrawl import urls
 from rficrawl.commands.crawl import MONITORS_FAILED
 from testbed.build import Mirror, build_mirror
 from testbed.server import resolve_path
-from tests.support.crawl import REPO_ROOT, CrawlResult, run_crawl, scrapy_command
+from tests.support.crawl import REPO_ROOT, CrawlResult, crashes, run_crawl, scrapy_command
 from tests.support.mirror import mirror_settings
 
 pytestmark = pytest.mark.slow
@@ -59,10 +59,10 @@ def store_settings(server, uri: str, db: str, tmp_path: Path, **extra) -> dict:
     )
 
 
-def crawl(tmp_path, name, settings, args) -> CrawlResult:
+def crawl(tmp_path, name, settings, args, returncode: int = 0) -> CrawlResult:
     result = run_crawl("article", tmp_path / name, args=args, settings=settings)
-    assert result.returncode == 0, result.log[-3000:]
-    assert "Traceback" not in result.log, result.log[-3000:]
+    assert result.returncode == returncode, result.log[-3000:]
+    assert crashes(result.log) == [], result.log[-3000:]
     return result
 
 

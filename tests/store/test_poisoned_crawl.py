@@ -1,5 +1,6 @@
 """A poisoned page in a crawl of three: the two good articles are stored, the poisoned one is
-repaired (and stored) or dropped with its reason, the crawl exits 0 and logs no traceback.
+repaired (and stored) or dropped with its reason (which the monitors report: exit 4), and the
+crawl logs no traceback.
 
 ``scrapy crawl article`` against a local mirror and the suite's real MongoDB-wire server. The
 three pages are derived from the real article capture (testbed/build.py); the third
@@ -16,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from rficrawl.commands.crawl import MONITORS_FAILED
 from testbed.build import ARTICLE_CAPTURE, MirrorBuilder
 from testbed.captures import capture_bytes
 from testbed.server import resolve_path
@@ -62,7 +64,10 @@ def test_a_poisoned_page_costs_only_itself(poison, outcome, mirror_server_factor
     good, poisoned = urls[:2], urls[2]
     server = mirror_server_factory(tmp_path / "site")
     settings = store_settings(server, mongo_db.uri, mongo_db.db, tmp_path)
-    result = crawl(tmp_path, "crawl", settings, {"urls_file": url_file(tmp_path, urls)})
+    # A dropped article of three is more than the monitors allow: the crawl says so (exit 4).
+    expected_exit = 0 if outcome == "repaired" else MONITORS_FAILED
+    result = crawl(tmp_path, "crawl", settings, {"urls_file": url_file(tmp_path, urls)},
+                   returncode=expected_exit)
 
     db = mongo_db.database
     stored = {doc["url"]: doc for doc in db.articles.find()}
@@ -81,6 +86,7 @@ def test_a_poisoned_page_costs_only_itself(poison, outcome, mirror_server_factor
         assert record["dropped"] == {outcome: 1}
         assert record["counts"]["dropped"] == 1
         assert outcome in result.log and poisoned in result.log
+        assert result.failed_monitors() == {"Dropped articles/Few articles dropped for each reason"}
     assert record["counts"]["new"] == len(stored)
 
     if poison is pages.lone_surrogate_headline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,18 @@ from pathlib import Path
 from tests.support.browser import LOCAL_ONLY, assert_stayed_local
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+# A Python traceback in a log, to the exception line that ends it.
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t].*\n)+\S.*")
+
+
+def crashes(log: str) -> list[str]:
+    """The tracebacks of a crawl's log, less spidermon's report of a failed monitor (the
+    assertion of one of rficrawl.health.monitors): what went wrong in the code, not in the crawl."""
+    return [block for block in _TRACEBACK.findall(log)
+            if not ("rficrawl/health/monitors.py" in block
+                    and block.rstrip().rsplit("\n", 1)[-1].startswith("AssertionError"))]
 
 
 @dataclass
@@ -26,6 +39,11 @@ class CrawlResult:
 
     def urls(self) -> set[str]:
         return {item["url"] for item in self.items}
+
+    def failed_monitors(self) -> set[str]:
+        """The names (``suite/monitor``) of the crawl's monitors that failed."""
+        failed = (self.stats.get("rficrawl/health") or {}).get("failed", [])
+        return {failure.split(": ", 1)[0] for failure in failed}
 
 
 def scrapy_command(
