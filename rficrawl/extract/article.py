@@ -22,8 +22,9 @@ from scrapy.http import TextResponse
 from rficrawl.dates import as_utc
 from rficrawl.editions import editions
 from rficrawl.extract.cleaning import clean_body
-from rficrawl.extract.liveblog import extract_live_posts
+from rficrawl.extract.liveblog import LIVE_BLOG, extract_live_posts
 from rficrawl.extract.loader import ArticleLoader
+from rficrawl.extract.parsing import is_truncated
 from rficrawl.extract.sources import DATALAYER, SOURCES, ArticlePage
 from rficrawl.items import ArticleItem
 from rficrawl.urls import canonical_article_url
@@ -67,7 +68,7 @@ def extract_article(
     links on it are stored as their public www.rfi.fr URLs. ``fetched_at`` defaults to now.
     """
     base_url = base_url or f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
-    if _is_truncated(response.body):
+    if is_truncated(response):
         raise NotAnArticle("truncated", f"{response.url} ends before </html>")
     page = ArticlePage(response)
     _check_template(page)
@@ -86,7 +87,8 @@ def extract_article(
 
     live_posts, body = [], None
     if page.body is not None:  # the live blog is read before cleaning drops its embed
-        live_posts = extract_live_posts(Selector(root=page.body, type="html"))
+        if page.body.css_first(LIVE_BLOG) is not None:
+            live_posts = extract_live_posts(Selector(text=page.body.html or ""))
         body = clean_body(page.body, url)
     if body is None or not (body.text or live_posts or loader.get_output_value("media")):
         raise NotAnArticle("no-body", f"{url} has no article text")
@@ -128,13 +130,6 @@ def count_words(text: str) -> int:
     """Words of a text. In Chinese and Japanese, written without spaces, each character counts
     as a word (the usual convention); elsewhere a word is a run of letters and digits."""
     return len(_CJK_CHARACTER.findall(text)) + len(_OTHER_WORD.findall(text))
-
-
-def _is_truncated(body: bytes) -> bool:
-    """A page cut off in transfer: no ``</html>`` near its end (a partial body is no article).
-    The window allows for trackers some servers append after the document."""
-    start = max(0, len(body) - 65536)
-    return body.rfind(b"</html", start) < 0 and body.rfind(b"</HTML", start) < 0
 
 
 def _check_template(page: ArticlePage) -> None:

@@ -1,10 +1,11 @@
 """Text repaired once, where it enters the extractor: the parsed page and the JSON in it.
 
-A page can hold characters that no later stage can take. A control character in an attribute
-makes lxml refuse to set it ("All strings must be XML compatible"); a JSON ``"\\ud83d"`` escape
-gives a lone surrogate, which UTF-8 cannot encode, so neither the content hash nor BSON nor a
-JSON lines file can take it. Rather than guarding every field, ``repair_text`` is applied to
-every string as it leaves the parsers, so everything after it sees valid text:
+A page can hold characters that no later stage can take. A control character is no XML text:
+lxml, and any consumer that writes XML, refuses it ("All strings must be XML compatible"); a
+JSON ``"\\ud83d"`` escape gives a lone surrogate, which UTF-8 cannot encode, so neither the
+content hash nor BSON nor a JSON lines file can take it. Rather than guarding every field,
+``repair_text`` is applied to every string as it leaves the parsers, so everything after it
+sees valid text:
 
 - a lone surrogate becomes U+FFFD, the replacement character a decoder writes for bytes it
   cannot read;
@@ -16,10 +17,10 @@ every string as it leaves the parsers, so everything after it sees valid text:
 What remains is valid UTF-8 and valid XML 1.0 text. DEL and the C1 controls (U+007F-U+009F) are
 both, and are kept: they can carry meaning (a page decoded with the wrong code page).
 
-``TextRepair`` applies it to one page: the whole lxml tree, walked only when the page's bytes
-may hold such a character (a raw control byte or a numeric character reference to one; libxml2
-turns a NUL and a surrogate reference into U+FFFD itself), and every JSON value read from a
-``<script>``. It counts what it changed, so the extractor can say so in its log.
+``TextRepair`` applies it to one page: the whole document tree, walked only when the page's
+bytes may hold such a character (a raw control byte or a numeric character reference to one;
+the HTML parser itself drops a NUL or makes it U+FFFD, and a surrogate reference too), and every
+JSON value read from a ``<script>``. It counts what it changed, so the extractor can say so in its log.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from lxml import etree
+from selectolax.lexbor import LexborNode
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WHITESPACE_CONTROLS = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f")
@@ -129,40 +130,36 @@ class TextRepair:
             return [self._json(item, where) for item in value]
         return value
 
-    def tree(self, root: etree._Element, where: str = "page") -> None:
-        """Repair the text, tails and attribute values of every element in place.
+    def tree(self, root: LexborNode, where: str = "page") -> None:
+        """Repair the text and attribute values of every node under ``root`` in place.
 
-        An attribute whose name holds such a character is removed: lxml cannot even look it up
-        (and parsel's ``.attrib`` reads every attribute), and no field is read from one. Element
-        names are left as they are: no field is read from an unknown element, and the body's
-        allow-list drops it.
+        An attribute whose name holds such a character is removed: no field is read from one,
+        and no later stage should have to carry it. Element names are left as they are: no field
+        is read from an unknown element, and the body's allow-list drops it. Comments are left
+        too: nothing reads them, and the body's cleaner drops them.
         """
-        for element in root.iter():
-            if element.text and _NOT_XML.search(element.text):
-                element.text = self.text(element.text, where)
-            if element.tail and _NOT_XML.search(element.tail):
-                element.tail = self.text(element.tail, where)
-            if not isinstance(element.tag, str):
-                continue
-            attributes = element.items()
-            if any(_NOT_XML.search(name) or _NOT_XML.search(value) for name, value in attributes):
-                element.attrib.clear()
-                for name, value in attributes:
-                    if _NOT_XML.search(name) or not _set(element, name, self.text(value, where)):
-                        self.changed[where] += 1
+        texts, elements = [], []
+        for node in root.traverse(include_text=True):
+            if node.is_text_node:
+                if _NOT_XML.search(node.text_content or ""):
+                    texts.append(node)
+            elif node.is_element_node:
+                attributes = node.attributes
+                if any(_NOT_XML.search(name) or _NOT_XML.search(value or "")
+                       for name, value in attributes.items()):
+                    elements.append((node, attributes))
+        for node in texts:  # replaced once the walk is over: it follows the nodes' links
+            node.replace_with(self.text(node.text_content, where))
+        for node, attributes in elements:
+            for name, value in attributes.items():
+                if _NOT_XML.search(name):
+                    del node.attrs[name]
+                    self.changed[where] += 1
+                elif value and _NOT_XML.search(value):
+                    node.attrs[name] = self.text(value, where)
 
     def summary(self) -> str:
         """``"2 values of the page, 1 of the JSON-LD"``; empty when nothing was changed."""
         parts = [f"{count} value{'s' if count > 1 else ''} of the {where}"
                  for where, count in self.changed.items()]
         return ", ".join(parts)
-
-
-def _set(element: etree._Element, name: str, value: str) -> bool:
-    """Set an attribute again; False for a name lxml refuses (one with ``{``, its namespace
-    syntax), which the HTML parser accepted."""
-    try:
-        element.set(name, value)
-    except ValueError:
-        return False
-    return True
