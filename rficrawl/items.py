@@ -35,7 +35,6 @@ import scrapy
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 
 from rficrawl.dates import as_utc
-from rficrawl.extract.cleaning import normalize_text
 from rficrawl.extract.processors import (
     MergeDicts,
     canonical_url,
@@ -44,6 +43,7 @@ from rficrawl.extract.processors import (
     clean_media,
     clean_twins,
     split_keywords,
+    text,
     unique,
     unique_media,
 )
@@ -68,7 +68,7 @@ TEXT_LIST, OBJECT, OBJECT_LIST = Kind.TEXT_LIST, Kind.OBJECT, Kind.OBJECT_LIST
 # Kinds whose value is a string: plain text, except HTML.
 STRING_KINDS = frozenset({TEXT, HTML, URL})
 
-_TEXT, _FIRST = MapCompose(normalize_text), TakeFirst()
+_TEXT, _FIRST = MapCompose(text), TakeFirst()
 # Processors of a kind, for the fields that declare none of their own.
 _KIND_PROCESSORS: dict[Kind, tuple[Callable, Callable]] = {
     TEXT: (_TEXT, _FIRST),

@@ -91,7 +91,6 @@ _AROUND_BLOCK_TAG = re.compile(
 # and C0 controls and spaces at either end. A browser follows "jav&#x09;ascript:" as javascript:.
 _URL_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
 _URL_ENDS = "".join(map(chr, range(0x21)))
-# Then, as a browser sends it, every character but printable ASCII is percent-encoded as UTF-8.
 _NOT_PRINTABLE_ASCII = re.compile("[^\x21-\x7e]+")
 
 
@@ -109,11 +108,17 @@ def is_rfi_link(href: str, base_url: str) -> bool:
 
 def browser_url(value: str, base_url: str) -> str:
     """The absolute address a browser reads in an ``href`` or ``src``: tabs and newlines removed,
-    control characters and spaces stripped at the ends, resolved on ``base_url``, anything but
-    printable ASCII percent-encoded. Raises ValueError for an address Python cannot read
-    (``http://[``)."""
-    url = urljoin(base_url, _URL_TAB_OR_NEWLINE.sub("", value).strip(_URL_ENDS))
-    return _NOT_PRINTABLE_ASCII.sub(lambda match: quote(match.group(), safe=""), url)
+    control characters and spaces stripped at the ends, then resolved on ``base_url``. Raises
+    ValueError for an address Python cannot read (``http://[``)."""
+    return urljoin(base_url, _URL_TAB_OR_NEWLINE.sub("", value).strip(_URL_ENDS))
+
+
+def is_web_url(url: str, schemes: frozenset[str] | set[str] = frozenset({"http", "https"})) -> bool:
+    """Whether an absolute URL is one of ``schemes`` (a page on the web, by default)."""
+    try:
+        return urlsplit(url).scheme.lower() in schemes
+    except ValueError:
+        return False
 
 
 def clean_body(body: LexborNode, base_url: str) -> CleanBody:
@@ -197,11 +202,11 @@ def _absolutize(body: LexborNode, base_url: str) -> None:
                 continue
         try:
             url = browser_url(value, base_url)
-            followed = urlsplit(url).scheme.lower() in URL_SCHEMES
         except ValueError:
-            followed = False
-        if followed:
-            attributes[name] = url
+            url = ""
+        if is_web_url(url, URL_SCHEMES):
+            # As a browser sends it: anything but printable ASCII percent-encoded as UTF-8.
+            attributes[name] = _NOT_PRINTABLE_ASCII.sub(lambda found: quote(found[0], safe=""), url)
         elif name in attributes:
             del attributes[name]
 
