@@ -111,14 +111,18 @@ class ArticlePage:
         """A part of the article template by its class (``t-content__body``...) or ``h1``.
 
         The 2025 template has them as children of the article (tags: of the template's root),
-        found in one pass; other layouts fall back to a search of the article.
+        found in one pass; other layouts fall back to a search of the article, then of the
+        template's root, then of ``<main>``: a stray end tag before a part (``</div>`` in a
+        headline) closes the elements around it, and a browser shows it after them.
         """
         if name in self._parts:
             return self._parts[name]
         selector = "h1" if name == "h1" else f".{name}"
         found = self.article.css_first(selector)
-        if found is None and name == "t-content__tags" and self.content is not None:
+        if found is None and self.content is not None:
             found = self.content.css_first(selector)
+        if found is None:
+            found = self.tree.css_first(f"main {selector}")
         self._parts[name] = found
         return found
 
