@@ -227,7 +227,12 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json({"article": doc, "revisions": revisions}, indent=1))
         return 0
-    console = Console()
+    print_article(Console(), doc, revisions)
+    return 0
+
+
+def print_article(console: Console, doc: Mapping[str, Any], revisions: list[dict]) -> None:
+    """What ``rficrawl show`` prints of an article: every value as text, never console markup."""
     console.print(console_text(doc.get("title", ""), "bold"))
     table = Table(show_header=False, box=None)
     table.add_column(style="dim")
@@ -251,7 +256,6 @@ def run_show(args: argparse.Namespace) -> int:
                 ", ".join(map(str, rev.get("changed", []))),
             )))
         console.print(history)
-    return 0
 
 
 def _version_text(doc: Mapping[str, Any]) -> list[str]:
