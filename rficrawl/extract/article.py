@@ -73,7 +73,7 @@ def extract_article(
     page = ArticlePage(response)
     _check_template(page)
     sources = {name: source(page) for name, source in SOURCES.items()}
-    loader = ArticleLoader(page_url=response.url, base_url=base_url)
+    loader = ArticleLoader(page_url=response.url, base_url=base_url, repair=page.repair)
     loader.load_sources(sources)
 
     url = loader.get_output_value("url") or _page_url(response, base_url)
@@ -93,15 +93,16 @@ def extract_article(
     if body is None or not (body.text or live_posts or loader.get_output_value("media")):
         raise NotAnArticle("no-body", f"{url} has no article text")
 
-    lead = loader.get_output_value("lead") or ""
     loader.add_value("body_html", body.html)  # the DOM's body, cleaned
     loader.add_value("edition", edition)
     loader.add_value("language", editions()[edition].language)
     item = loader.load_item()
     item["body_text"] = body.text
-    item["word_count"] = count_words(body.text)
-    item["content_hash"] = content_hash(title, lead, body.text, live_posts)
     item["live_posts"] = live_posts
+    page.repair.item(item)  # every string, before the words are counted and hashed
+    item["word_count"] = count_words(item["body_text"])
+    item["content_hash"] = content_hash(item["title"], item.get("lead") or "", item["body_text"],
+                                        item["live_posts"])
     item["fetched_at"] = as_utc(fetched_at) or datetime.now(UTC)
     for field in ("authors", "tags", "keywords", "media"):
         item.setdefault(field, [])

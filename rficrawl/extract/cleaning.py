@@ -18,6 +18,8 @@ from urllib.parse import quote, urljoin, urlsplit
 import nh3
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from rficrawl.extract.repair import repair_text
+
 # RFI's widgets inside div.t-content__body. Embedded players (m-em-video, m-em-audio) are
 # recorded in the item's ``media`` before cleaning and dropped here; the live-blog widget is read
 # by rficrawl.extract.liveblog. Quotes, text boxes and tweets stay: they are the article's words.
@@ -82,6 +84,7 @@ BLOCK_TAGS = frozenset({
 # Blocks that separate paragraphs of the text but are not stored: the allow-list keeps them
 # until the text is read, then they are unwrapped.
 CONTAINER_TAGS = ("div", "section", "article")
+_UNKNOWN = f"*:not({', '.join(sorted(ALLOWED_TAGS | set(CONTAINER_TAGS)))})"
 _SPACES = re.compile(r"\s+")
 _AROUND_BLOCK_TAG = re.compile(
     r" ?(</?(?:" + "|".join(sorted(BLOCK_TAGS | {"br", "hr"}, key=len, reverse=True))
@@ -108,9 +111,11 @@ def is_rfi_link(href: str, base_url: str) -> bool:
 
 def browser_url(value: str, base_url: str) -> str:
     """The absolute address a browser reads in an ``href`` or ``src``: tabs and newlines removed,
-    control characters and spaces stripped at the ends, then resolved on ``base_url``. Raises
-    ValueError for an address Python cannot read (``http://[``)."""
-    return urljoin(base_url, _URL_TAB_OR_NEWLINE.sub("", value).strip(_URL_ENDS))
+    control characters and spaces stripped at the ends, then resolved on ``base_url``; control
+    characters inside are removed, as the extractor repairs all text. Raises ValueError for an
+    address Python cannot read (``http://[``)."""
+    address = repair_text(_URL_TAB_OR_NEWLINE.sub("", value).strip(_URL_ENDS))
+    return urljoin(base_url, address)
 
 
 def is_web_url(url: str, schemes: frozenset[str] | set[str] = frozenset({"http", "https"})) -> bool:
@@ -128,6 +133,7 @@ def clean_body(body: LexborNode, base_url: str) -> CleanBody:
     it, so stored HTML works wherever it is shown.
     """
     _drop_widgets(body)
+    _unwrap_unknown(body)
     _drop_read_also(body, base_url)
     _absolutize(body, base_url)
     safe = nh3.clean(
@@ -162,6 +168,14 @@ def _drop_widgets(body: LexborNode) -> None:
             element.unwrap()
         else:
             element.decompose()
+
+
+def _unwrap_unknown(body: LexborNode) -> None:
+    """Unwrap every element the allow-list does not keep, its content kept, as nh3 would: done
+    here, on the tree as the browser built it, because nh3 parses the HTML again and drops the
+    text of some (MathML's ``<mtext>`` or ``<mglyph>``, outside ``<math>``)."""
+    for element in reversed(body.css(_UNKNOWN)):
+        element.unwrap()
 
 
 def _element_children(node: LexborNode) -> list[LexborNode]:

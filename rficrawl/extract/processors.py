@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from rficrawl.extract.cleaning import browser_url, is_web_url, normalize_text
+from rficrawl.extract.repair import repair_text
 from rficrawl.urls import canonical_article_url, to_public
 
 # An hreflang is a BCP 47 language tag (zh-Hans, pt-BR): letters, digits and hyphens. It becomes
@@ -58,9 +59,13 @@ def unique_media(values: Iterable[Mapping]) -> list:
     return list(by_url.values())
 
 
-def text(value: str) -> str | None:
-    """A text value with its whitespace normalised; None when nothing is left (a headline of
-    one space or U+00A0 is no headline: the next source answers)."""
+def text(value: str, loader_context: Mapping) -> str | None:
+    """A text value, repaired (``rficrawl.extract.repair``, counted in the page's
+    ``TextRepair`` when the loader has one) and its whitespace normalised; None when nothing is
+    left (a headline of one space, U+00A0 or control characters is no headline: the next source
+    answers)."""
+    repair = loader_context.get("repair")
+    value = repair.text(value, "page") if repair is not None else repair_text(value)
     return normalize_text(value) or None
 
 

@@ -2,10 +2,10 @@
 
 ``ArticlePage`` parses the response once (parsing is the crawler's main CPU cost), as a browser
 does (``rficrawl.extract.parsing``), and finds the JSON-LD ``NewsArticle``, the head's meta and
-link tags, the ``datalayer`` JSON and the article's template. Text is repaired as it leaves the
-parser (``rficrawl.extract.repair``): the tree once parsed, each JSON value once loaded. Each
-source class has one method per field it can answer, returning raw values that the loader's input
-processors clean (``rficrawl.extract.loader``). A method that has nothing returns None; a source
+link tags, the ``datalayer`` JSON and the article's template. Text is repaired as it is read
+(``rficrawl.extract.repair``): each JSON value once loaded, the rest by the loader and the
+extractor. Each source class has one method per field it can answer, returning raw values that
+the loader's input processors clean (``rficrawl.extract.loader``). A method that has nothing returns None; a source
 that is missing or broken answers nothing, never raises. The schema (``rficrawl.items``) names,
 for each field, the sources asked and their order, by the names below.
 """
@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborNode
 
 from rficrawl.extract.cleaning import normalize_text
 from rficrawl.extract.parsing import parse_article_page
-from rficrawl.extract.repair import TextRepair, may_need_repair
+from rficrawl.extract.repair import TextRepair
 
 JSONLD, META, DOM, DATALAYER = "jsonld", "meta", "dom", "datalayer"
 
@@ -84,8 +84,6 @@ class ArticlePage:
         self.tree = parse_article_page(response)
         self.root = self.tree.root
         self.repair = TextRepair()
-        if may_need_repair(response.body, response.encoding):
-            self.repair.tree(self.root)
         # The template's root, inside <main>; the article wrapper inside it.
         self.content = self.tree.css_first("main div.t-content")
         scope = self.content if self.content is not None else self.root

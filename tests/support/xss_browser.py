@@ -9,9 +9,10 @@ outside 127.0.0.1 failing in the browser's own resolver:
   nothing run (served with ``Content-Security-Policy: default-src 'none'``): the reference for
   "the real paragraphs kept wherever Chromium keeps them";
 - ``executions``: each document opened as a page may open it, scripts allowed, with
-  ``alert``/``confirm``/``prompt``/``print`` hooked and a mutation observer started once the
-  document is parsed (a document without script never changes); any call, mutation or dialog is
-  reported with the document's address.
+  ``alert``/``confirm``/``prompt``/``print`` hooked, a mutation observer started once the
+  document is parsed (a document without script never changes) and, for documents served with
+  ``WATCHED``, a report of every script Chromium is about to run; any call, mutation, script or
+  dialog is reported with the document's address.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from tests.support.browser import chromium_settings, require_chromium
 from tests.support.settings import settings_with_addons
 
 NOTHING_RUNS = "default-src 'none'; connect-src 'self'"
+# Headers of a document that ``executions`` opens: a report-only policy that forbids all script
+# blocks nothing, but has Chromium fire a ``securitypolicyviolation`` event for each script it
+# is about to run (an inline script, an event handler, a javascript: URL).
+WATCHED = {"content-security-policy-report-only": "script-src 'none'"}
 HOOKS = """(() => {
   const report = (kind, detail) => {
     try { window.__xssReport(kind, String(detail).slice(0, 120)); } catch (error) {}
@@ -37,6 +42,8 @@ HOOKS = """(() => {
   for (const name of ["alert", "confirm", "prompt", "print"]) {
     window[name] = (...args) => report(name, args[0]);
   }
+  document.addEventListener("securitypolicyviolation",
+    event => report("script", event.violatedDirective + " " + event.sample));
   document.addEventListener("DOMContentLoaded", () => {
     new MutationObserver(records => report("mutation",
         records[0].type + " " + records[0].target.nodeName))
