@@ -44,9 +44,10 @@ DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "frame", "o
                 "share-button", "share-modal")
 # Dropped tags that a browser shows with what they hold, and that never hold the article's
 # paragraphs in a page as RFI writes it: one that does is an unclosed tag (``<form>``,
-# ``<button>``, ``<object>``, MathML's ``<mtext>``...) that took in the paragraphs after it, as
-# the HTML standard says it does. It is unwrapped: its paragraphs kept, its controls dropped.
-UNWRAPPED_WHEN_HOLDING_BLOCKS = frozenset({"form", "button", "object", "svg", "math"})
+# ``<button>``, ``<object>``, ``<select>``, MathML's ``<mtext>``...) that took in the paragraphs
+# after it, as the HTML standard says it does. It is unwrapped: its paragraphs kept, its
+# controls dropped.
+UNWRAPPED_WHEN_HOLDING_BLOCKS = frozenset({"form", "button", "object", "select", "svg", "math"})
 _WIDGETS = ", ".join([
     *DROPPED_TAGS,
     *(f".{name}" for name in DROPPED_CLASSES),

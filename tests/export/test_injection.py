@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
 
 import pytest
 from markdown_it import MarkdownIt
@@ -27,36 +26,18 @@ from rficrawl.dates import jsonable, to_json
 from rficrawl.export.escaping import CSV_FORMULA_STARTS, csv_value
 from rficrawl.export.jsonfeed import CsvExporter
 from rficrawl.export.markdown import MarkdownArchiveExporter, render_markdown
-from rficrawl.extract.article import NotAnArticle, extract_article
 from rficrawl.extract.cleaning import ALLOWED_TAGS
 from rficrawl.items import ArticleItem
 from rficrawl.store.documents import to_document
-from tests.extract import pages
 from tests.support import xss
 
 RENDERER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
-@dataclass
-class Outcome:
-    page: xss.AttackPage
-    item: ArticleItem | None = None
-    dropped: str | None = None
-    error: str | None = None
-
-
 @pytest.fixture(scope="module")
-def outcomes() -> list[Outcome]:
-    results = []
-    for page in xss.attack_pages(xss.all_vectors()):
-        try:
-            results.append(Outcome(page, item=extract_article(pages.response(page.body))))
-        except NotAnArticle as exc:
-            results.append(Outcome(page, dropped=exc.reason))
-        except Exception as exc:  # noqa: BLE001 (what is counted is that none leaves)
-            results.append(Outcome(page, error=f"{type(exc).__name__}: {exc}"))
-    return results
+def outcomes(attack_outcomes):
+    return attack_outcomes
 
 
 @pytest.fixture(scope="module")

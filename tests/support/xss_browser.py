@@ -4,10 +4,11 @@
 ``Judge`` drives the system Chromium (Playwright, no downloaded browser), with every request
 outside 127.0.0.1 failing in the browser's own resolver:
 
-- ``body_texts``: what Chromium shows of each attack page's ``div.t-content__body`` (its
-  ``innerText``: rendered text only), the page parsed as Chromium parses it with scripting on and
-  nothing run (served with ``Content-Security-Policy: default-src 'none'``): the reference for
-  "the real paragraphs kept wherever Chromium keeps them";
+- ``body_texts``: the text that Chromium shows in each attack page's ``div.t-content__body``
+  (its text nodes that have a line box: not the raw text an unclosed ``<iframe>`` took in), the
+  page parsed as Chromium parses it with scripting on and nothing run (served with
+  ``Content-Security-Policy: default-src 'none'``): the reference for "the real paragraphs kept
+  wherever Chromium keeps them";
 - ``executions``: each document opened as a page may open it, scripts allowed, with
   ``alert``/``confirm``/``prompt``/``print`` hooked, a mutation observer started once the
   document is parsed (a document without script never changes) and, for documents served with
@@ -18,12 +19,9 @@ outside 127.0.0.1 failing in the browser's own resolver:
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from rficrawl.browser.chromium import chromium_path, launch_options
@@ -37,7 +35,7 @@ NOTHING_RUNS = "default-src 'none'; connect-src 'self'"
 WATCHED = {"content-security-policy-report-only": "script-src 'none'"}
 HOOKS = """(() => {
   const report = (kind, detail) => {
-    try { window.__xssReport(kind, String(detail).slice(0, 120)); } catch (error) {}
+    try { window.__xssReport(location.href, kind, String(detail).slice(0, 120)); } catch (e) {}
   };
   for (const name of ["alert", "confirm", "prompt", "print"]) {
     window[name] = (...args) => report(name, args[0]);
@@ -63,12 +61,38 @@ BODY_TEXTS = """async (urls) => {
     page.write(html);
     page.close();
     const body = page.querySelector(".t-content__body");
-    texts.push(body ? body.innerText : null);
+    const shown = [];
+    if (body) {
+      const walker = page.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+      const range = page.createRange();
+      while (walker.nextNode()) {
+        range.selectNodeContents(walker.currentNode);
+        if (range.getClientRects().length > 0) shown.push(walker.currentNode.data);
+      }
+    }
+    texts.push(body ? shown.join("") : null);
     frame.remove();
   }
   return texts;
 }"""
-SETTLED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))"
+# Opens each document of a batch in its own frame of a harness page, waits for every frame's
+# load event and for one more frame and task of the event loop, and says which frames ended up
+# elsewhere than their document.
+OPEN_ALL = """async (urls) => {
+  const frames = await Promise.all(urls.map(url => new Promise(loaded => {
+    const frame = document.createElement("iframe");
+    frame.addEventListener("load", () => loaded(frame), {once: true});
+    frame.src = url;
+    document.body.appendChild(frame);
+  })));
+  await new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)));
+  const moved = frames.map((frame, n) => {
+    try { return frame.contentWindow.location.href === urls[n] ? null : frame.contentWindow.location.href; }
+    catch (error) { return "another origin"; }
+  });
+  for (const frame of frames) frame.remove();
+  return moved;
+}"""
 
 
 class PageServer:
@@ -134,31 +158,28 @@ class Judge:
         page.close()
         return texts
 
-    def executions(self, urls: Iterable[str]) -> dict[str, list[str]]:
+    def executions(self, urls: list[str], batch: int = 40) -> dict[str, list[str]]:
         """What ran in each document, by its address; empty when nothing did. A document that
         navigated away (a refresh, a script) is reported too."""
         context = self.browser.new_context()
         context.add_init_script(HOOKS)
-        current = {"url": ""}
-        reports: dict[str, list[str]] = defaultdict(list)
+        reports: dict[str, list[str]] = {url: [] for url in urls}
         context.expose_binding(
-            "__xssReport",
-            lambda source, kind, detail: reports[current["url"]].append(f"{kind}: {detail}"))
+            "__xssReport", lambda source, where, kind, detail: reports.setdefault(
+                where, []).append(f"{kind}: {detail}"))
         page = context.new_page()
-        page.on("dialog", lambda dialog: (reports[current["url"]].append(
-            f"dialog: {dialog.message}"), dialog.dismiss()))
-        for url in urls:
-            current["url"] = url
-            reports[url] = []
-            try:
-                page.goto(url, wait_until="load")
-                page.evaluate(SETTLED)
-            except PlaywrightError as exc:
-                reports[url].append(f"error: {str(exc).splitlines()[0]}")
-            if page.url != url:
-                reports[url].append(f"navigated: {page.url}")
+        page.on("dialog", lambda dialog: (reports.setdefault("dialog", []).append(
+            dialog.message), dialog.dismiss()))
+        harness = self.server.add("/frames", b"<!doctype html><title>frames</title><body>")
+        page.goto(harness)
+        for start in range(0, len(urls), batch):
+            chunk = urls[start:start + batch]
+            for url, moved in zip(chunk, page.evaluate(OPEN_ALL, chunk), strict=True):
+                if moved:
+                    reports[url].append(f"navigated: {moved}")
         context.close()
-        return dict(reports)
+        reports.pop(harness, None)  # the frames it adds and removes
+        return reports
 
     def close(self) -> None:
         self.browser.close()
