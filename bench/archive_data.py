@@ -306,9 +306,10 @@ class ArchiveStream:
         title = rng.choice(text.sentences)[:120]
         cjk = text.joiner == "。"
         slug_words = (list(title[:24]) if cjk else title.lower().split()[:8]) + [str(serial)]
-        slug = "-".join(
-            w.strip(".,:;!?«»\"'“”()") for w in slug_words if w.strip(".,:;!?«»\"'“”()")
-        )
+        # RFI's slugs keep letters, digits and hyphens: "#", "?", "/" or "%" in a title would make
+        # a fragment, a query or a path of the URL (and two articles one URL).
+        words = (re.sub(r"[#?/%&=+\\]", "", w).strip(".,:;!?«»\"'“”()") for w in slug_words)
+        slug = "-".join(w for w in words if w)
         url = encode_url(f"https://www.rfi.fr/{edition}/{section}/{published:%Y%m%d}-{slug}")
         content_id = f"WBMZ{serial + 100000}-RFI-{edition.upper()}-{published:%Y%m%d}"
         lead = self._prose(rng, text, template.lead_chars * (1 if cjk else 3) // 2)

@@ -10,9 +10,13 @@ paginated section lists of 50 cards a page: ``/cn/中国/`` holds the first 2,00
 2. the same on the 10,000-article list, for memory as the mirror grows (target: flat);
 3. ``scrapy bench`` (Scrapy's own benchmark, outside the project so no project setting applies),
    right before and right after the first crawl, and prints its pages/min and pages/s and our
-   ratio to their mean (target: at least 60%).
+   ratio to their mean (target: at least 60%);
+4. the first crawl again with the health add-on off (``RFICRAWL_HEALTH_ENABLED=0``: no monitors,
+   no per-edition tally, no unreachable-site rule, no progress lines), alternating with it on,
+   and prints what the monitors and the progress display cost in pages/s (target: at most 3%).
 
 Usage: .venv/bin/python bench/crawl.py [--small N] [--large N] [--skip-large] [--no-browser]
+                                      [--health-rounds N]
 """
 
 from __future__ import annotations
@@ -31,15 +35,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from rficrawl.mirror import MirrorServer
-from tests.support.captures import CAPTURES
-from tests.support.mirror_build import (
+from testbed.build import (
     ARTICLE_CAPTURE,
     ArticleDeriver,
     MirrorArticle,
     MirrorBuilder,
     public_url,
 )
+from testbed.captures import CAPTURES
+from testbed.server import MirrorServer
 
 CACHE = REPO / ".cache" / "bench-crawl"
 PER_PAGE = 50
@@ -142,6 +146,8 @@ def main() -> None:
     parser.add_argument("--skip-large", action="store_true", help="only the first crawl")
     parser.add_argument("--no-browser", action="store_true",
                         help="RFICRAWL_BROWSER_ENABLED=0: without the browser part's response checks")
+    parser.add_argument("--health-rounds", type=int, default=2,
+                        help="crawls with and without the health add-on, each (default 2)")
     args = parser.parse_args()
     root = CACHE / f"mirror-{args.small}-{args.large}"
     build(root, args.small, args.large)
@@ -164,10 +170,27 @@ def main() -> None:
                   f"{large['pages_per_s']:.1f} pages/s; peak RSS {large['peak_rss_mib']:.0f} MiB")
             print(f"memory {args.small} -> {args.large} articles: "
                   f"{large['peak_rss_mib'] / small['peak_rss_mib']:.2f}x (target: flat, ~1.0x)")
+        health_cost(server, args, workdir, extra, small)
     bench = (bench_before + bench_after) / 2
     print(f"scrapy bench: {bench_before * 60:.0f} and {bench_after * 60:.0f} pages/min "
           f"(before, after) = {bench:.1f} pages/s on average")
     print(f"fronts / scrapy bench: {small['pages_per_s'] / bench:.0%} (target: >= 60%)")
+
+def health_cost(server: MirrorServer, args: argparse.Namespace, workdir: Path,
+                extra: dict[str, object], first: dict) -> None:
+    """Pages/s with the health add-on on (as in the crawls above) and off, in alternation so that
+    a busy machine weighs on both alike; the best run of each is compared."""
+    on, off = [first["pages_per_s"]], []
+    for _ in range(args.health_rounds):
+        off.append(run_fronts(server, SMALL_SECTION, args.small, workdir,
+                              {**extra, "RFICRAWL_HEALTH_ENABLED": 0})["pages_per_s"])
+        if len(on) < args.health_rounds:
+            on.append(run_fronts(server, SMALL_SECTION, args.small, workdir, extra)["pages_per_s"])
+    cost = 1 - max(on) / max(off)
+    print(f"health add-on: on {', '.join(f'{v:.1f}' for v in on)} pages/s, off "
+          f"{', '.join(f'{v:.1f}' for v in off)} pages/s: costs {cost:.1%} of pages/s, best "
+          "against best (target: <= 3%)")
+
 
 if __name__ == "__main__":
     main()

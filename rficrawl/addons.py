@@ -19,9 +19,11 @@ The features:
 - ``rficrawl.store.addon.StoreAddon``: storage in MongoDB and the known-article skip (switch
   ``MONGO_URI``);
 - ``rficrawl.browser.addon.BrowserAddon``: Chromium for the pages that need it (switch
-  ``RFICRAWL_BROWSER_ENABLED``).
+  ``RFICRAWL_BROWSER_ENABLED``);
+- ``rficrawl.health.addon.HealthAddon``: crawl health, monitors, the unreachable-site rule and
+  progress (switch ``RFICRAWL_HEALTH_ENABLED``).
 
-A new feature (raw pages in WARC files, crawl monitors...) is one more :class:`Feature` subclass in
+A new feature (raw pages in WARC files...) is one more :class:`Feature` subclass in
 its own package (``rficrawl/<feature>/addon.py``) and one more line in ``ADDONS``.
 """
 

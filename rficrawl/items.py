@@ -14,7 +14,9 @@ Each field of ``ArticleItem`` is one line that says everything the stages after 
   shows it, its place in the diff of ``rficrawl revisions``, and its place in a Markdown archive
   document (``markdown``);
 - ``content=False`` for a field that says how the article was fetched, not what RFI published
-  (a new ``fetched_at`` is no change of the article).
+  (a new ``fetched_at`` is no change of the article);
+- the **coverage** a crawl's monitors expect of it (``all``: every article has it; ``usual``: as
+  many as in the last crawls), for the fields worth watching.
 
 Validation (``rficrawl.store.validation``), the stored document (``rficrawl.store.documents``),
 the CSV, ``show`` and ``revisions`` (``rficrawl.cli.query``), the Markdown archive
@@ -42,6 +44,7 @@ from rficrawl.extract.processors import (
     clean_image,
     clean_media,
     clean_twins,
+    section_slug,
     split_keywords,
     text,
     unique,
@@ -82,6 +85,9 @@ _ANY_PROCESSORS = (Identity(), _FIRST)
 # Places in a Markdown archive document (rficrawl.export.markdown): the header's link text and
 # link, the date line, the main image, the lead and the body; the file's folder and name.
 MARKDOWN_PLACES = ("link text", "link", "date line", "image", "lead", "body", "folder", "file name")
+# What a crawl's monitors expect of a field's fill rate (rficrawl.health): every article has it
+# ("all"), or as many as in the last crawls ("usual"; some articles have no image, no author).
+COVERAGE_EXPECTATIONS = ("all", "usual")
 # The time of an article's version, for the Markdown archive's stamp: the first field that has one.
 VERSION_TIME = ("modified_at", "published_at", "fetched_at")
 # The date an article is filed under, as a Paris day (rficrawl.dates): the first that has one.
@@ -103,11 +109,15 @@ class FieldSpec:
     markdown: str | None = None
     parts: Mapping[str, Kind] = field(default_factory=dict)
     content: bool = True
+    coverage: str | None = None
 
     def __post_init__(self) -> None:
         if self.markdown is not None and self.markdown not in MARKDOWN_PLACES:
             raise ValueError(f"unknown Markdown place {self.markdown!r}; use one of "
                              f"{', '.join(MARKDOWN_PLACES)}")
+        if self.coverage is not None and self.coverage not in COVERAGE_EXPECTATIONS:
+            raise ValueError(f"unknown coverage {self.coverage!r}; use one of "
+                             f"{', '.join(COVERAGE_EXPECTATIONS)}")
 
 
 def article_field(kind: Kind, doc: str, *, input: Callable | None = None,
@@ -145,34 +155,45 @@ class ArticleItem(scrapy.Item):
     language = article_field(
         TEXT, "language of the page (JSON-LD inLanguage, <html lang>, else the edition's)",
         sources=(JSONLD, DOM))
-    section = article_field(TEXT, "section, e.g. 政治", sources=ALL, column=4, show=True, diff=3)
+    # The slug is stable across redesigns and languages, and is what -a sections and URLs use.
+    section = article_field(
+        TEXT, "section as its URL names it, e.g. 政治, asie-pacifique (breadcrumb link, else the "
+        "article's URL)", sources=(JSONLD, DOM), input=MapCompose(section_slug), column=4,
+        show=True, diff=3)
+    section_name = article_field(
+        TEXT, "the section's name as the page shows it, e.g. 政治, Asie-Pacifique",
+        sources=(JSONLD, DOM, META, DATALAYER), show=True)
     kicker = article_field(TEXT, "the label above the title, e.g. 台海局势", sources=(DOM,), diff=4)
     # The datalayer is the one source that names RFI's content types; the template is the fallback.
     content_type = article_field(
         TEXT, "article, podcast, video, live... (datalayer content_type)", sources=(DATALAYER, DOM))
     title = article_field(
-        TEXT, "headline", required=True, sources=ALL, column=5, diff=1, markdown="link text")
+        TEXT, "headline", required=True, sources=ALL, column=5, diff=1, markdown="link text",
+        coverage="all")
     lead = article_field(
-        TEXT, "the chapo", sources=(JSONLD, META, DOM), column=6, diff=2, markdown="lead")
+        TEXT, "the chapo", sources=(JSONLD, META, DOM), column=6, diff=2, markdown="lead",
+        coverage="all")
     body_html = article_field(
         HTML, "the body, cleaned: safe-to-display HTML (nh3's allow-list)", sources=(DOM,),
-        markdown="body")
+        markdown="body", coverage="all")
     body_text = article_field(
         TEXT, "plain text of the cleaned body, paragraphs separated by blank lines", column=15)
     authors = article_field(
         OBJECT_LIST, "authors with their profile page", parts=_AUTHOR,
         sources=(JSONLD, DOM, DATALAYER), input=MapCompose(clean_author), output=unique, column=7,
-        show=True, diff=6)
+        show=True, diff=6, coverage="usual")
     published_at = article_field(
-        DATE, "publication time", sources=ALL, column=9, show=True, diff=7, markdown="date line")
+        DATE, "publication time", sources=ALL, column=9, show=True, diff=7, markdown="date line",
+        coverage="all")
     modified_at = article_field(
         DATE, "last modification time", sources=(JSONLD, META, DOM), column=10, show=True, diff=8)
     # Caption and credit are only in the DOM: every source is read and merged.
     image = article_field(
         OBJECT, "the main image", parts=_IMAGE, sources=(JSONLD, META, DOM), merge=True,
-        input=MapCompose(clean_image), output=MergeDicts(), markdown="image")
+        input=MapCompose(clean_image), output=MergeDicts(), markdown="image", coverage="usual")
     tags = article_field(
-        TEXT_LIST, "RFI's tags", sources=(META, DOM, DATALAYER), column=8, show=True, diff=5)
+        TEXT_LIST, "RFI's tags", sources=(META, DOM, DATALAYER), column=8, show=True, diff=5,
+        coverage="usual")
     keywords = article_field(
         TEXT_LIST, "keywords (a list, or older pages' comma string)", sources=(JSONLD, META),
         input=MapCompose(split_keywords))

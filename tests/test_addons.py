@@ -20,7 +20,8 @@ from rficrawl.store.pipeline import StoragePipeline
 from tests.support.settings import project_settings
 
 ALL_ON = {"MONGO_URI": "mongodb://127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:1/0"}
-ALL_OFF = {"MONGO_URI": "", "REDIS_URL": "", "RFICRAWL_BROWSER_ENABLED": False}
+ALL_OFF = {"MONGO_URI": "", "REDIS_URL": "", "RFICRAWL_BROWSER_ENABLED": False,
+           "RFICRAWL_HEALTH_ENABLED": False}
 
 
 def crawler_for(**settings):
@@ -34,7 +35,7 @@ def components(crawler, name: str) -> dict:
 def test_each_feature_adds_its_components_when_its_switch_is_on():
     crawler = crawler_for(**ALL_ON)
     assert [repr(addon) for addon in crawler.addons.addons] == [
-        "FrontierAddon", "StoreAddon", "BrowserAddon"
+        "FrontierAddon", "StoreAddon", "BrowserAddon", "HealthAddon"
     ]
     settings = crawler.settings
     assert settings["SCHEDULER"] == "rficrawl.frontier.scheduler.FrontierScheduler"
@@ -54,6 +55,8 @@ def test_each_feature_adds_its_components_when_its_switch_is_on():
     assert settings.getint("STORE_BATCH_SIZE") == 500
     assert settings.getfloat("FRONTIER_IDLE_TIMEOUT") == 30.0
     assert settings.getint("RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS") == 50
+    assert components(crawler, "EXTENSIONS")["spidermon.contrib.scrapy.extensions.Spidermon"] == 500
+    assert settings.getbool("SPIDERMON_ENABLED")
     assert settings.getpriority("STORE_BATCH_SIZE") == settings.getpriority("FRONTIER_KEY_PREFIX")
     assert settings.getpriority("STORE_BATCH_SIZE") < settings.getpriority("RFI_BASE_URL")
 
@@ -70,8 +73,9 @@ def test_a_feature_that_is_off_leaves_scrapys_components_and_sets_nothing():
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "rficrawl.backoff.BackoffRetryMiddleware": 550,
     }
+    assert components(crawler, "EXTENSIONS") == {"rficrawl.extensions.statsfile.StatsFile": 900}
     for name in ("STORE_BATCH_SIZE", "FRONTIER_IDLE_TIMEOUT", "RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS",
-                 "PLAYWRIGHT_LAUNCH_OPTIONS"):
+                 "PLAYWRIGHT_LAUNCH_OPTIONS", "SPIDERMON_ENABLED", "RFICRAWL_HEALTH_HISTORY"):
         assert name not in settings
 
 
@@ -107,7 +111,8 @@ def test_switch_defaults_come_from_the_environment(monkeypatch):
         if name not in ("REDIS_URL", "MONGO_URI")
     })
     assert crawler.settings["REDIS_URL"] == "redis://10.0.0.10:6379/0"
-    assert [repr(addon) for addon in crawler.addons.addons] == ["FrontierAddon", "BrowserAddon"]
+    assert [repr(addon) for addon in crawler.addons.addons] == [
+        "FrontierAddon", "BrowserAddon", "HealthAddon"]
 
 
 def browser_settings(priority: str = "cmdline", **values) -> Settings:
@@ -145,8 +150,11 @@ def test_a_remote_browser_gets_no_launch_options_and_a_users_abort_rule_is_kept(
                                 PLAYWRIGHT_ABORT_REQUEST="tests.test_addons.never")
     assert settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") == {"headless": True}
     assert settings["PLAYWRIGHT_ABORT_REQUEST"] == "tests.test_addons.never"
-    empty = browser_settings(RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES=[])
+    empty = browser_settings(RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES=[],
+                             RFICRAWL_BROWSER_BLOCKED_HOSTS=[])
     assert not empty.get("PLAYWRIGHT_ABORT_REQUEST")
+    hosts_only = browser_settings(RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES=[])
+    assert hosts_only["PLAYWRIGHT_ABORT_REQUEST"].blocked_hosts
 
 
 def never(request) -> bool:

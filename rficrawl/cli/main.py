@@ -16,11 +16,12 @@ from rficrawl import __version__
 # Modules that add sub-commands, in the order they are listed in --help.
 COMMAND_MODULES = [
     "rficrawl.cli.extract",
-    "rficrawl.cli.mirror",
     "rficrawl.cli.url",
     "rficrawl.cli.listing",
     "rficrawl.cli.mongo",
     "rficrawl.cli.query",
+    "rficrawl.cli.crawls",
+    "rficrawl.cli.report",
     "rficrawl.cli.store",
     "rficrawl.cli.schedule",
     "rficrawl.cli.nodes",

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -25,8 +26,8 @@ from rficrawl.extract.cleaning import clean_body
 from rficrawl.extract.liveblog import LIVE_BLOG, extract_live_posts
 from rficrawl.extract.loader import ArticleLoader
 from rficrawl.extract.parsing import is_truncated
-from rficrawl.extract.sources import DATALAYER, SOURCES, ArticlePage
-from rficrawl.items import ArticleItem
+from rficrawl.extract.sources import DATALAYER, JSONLD, SOURCES, ArticlePage
+from rficrawl.items import ARTICLE_FIELDS, ArticleItem
 from rficrawl.urls import canonical_article_url
 
 # Templates (``t-content--{name}``) of pages archived as articles. Fronts are ``page-builder``.
@@ -39,6 +40,10 @@ NOT_ARTICLE_TYPES = {"homepage": "front", "section": "front", "tag": "front", "l
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHARACTER = re.compile(f"[{_CJK}]")
 _OTHER_WORD = re.compile(f"[^\\W{_CJK}]+")
+
+# Fields whose first source is the JSON-LD and that take one source's value (not merged ones).
+JSONLD_FIRST = frozenset(name for name, spec in ARTICLE_FIELDS.items()
+                         if spec.sources[:1] == (JSONLD,) and not spec.merge)
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +61,21 @@ class NotAnArticle(Exception):
         self.detail = detail
 
 
+@dataclass(frozen=True)
+class Extraction:
+    """An article and, for each field that has a value, the source that gave it (``jsonld``,
+    ``meta``, ``dom``, ``datalayer``): what the crawl counts to see a template change coming."""
+
+    item: ArticleItem
+    sources: Mapping[str, str]
+
+    @property
+    def fell_back_past_jsonld(self) -> bool:
+        """Whether a field the JSON-LD is asked first for came from another source."""
+        return any(source != JSONLD for field, source in self.sources.items()
+                   if field in JSONLD_FIRST)
+
+
 def extract_article(
     response: TextResponse,
     *,
@@ -67,6 +87,16 @@ def extract_article(
     ``base_url`` is where the page was fetched from when it is not www.rfi.fr (a local mirror):
     links on it are stored as their public www.rfi.fr URLs. ``fetched_at`` defaults to now.
     """
+    return read_article(response, fetched_at=fetched_at, base_url=base_url).item
+
+
+def read_article(
+    response: TextResponse,
+    *,
+    fetched_at: datetime | None = None,
+    base_url: str | None = None,
+) -> Extraction:
+    """``extract_article``, with the source of each field (see :class:`Extraction`)."""
     base_url = base_url or f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
     if is_truncated(response):
         raise NotAnArticle("truncated", f"{response.url} ends before </html>")
@@ -74,7 +104,7 @@ def extract_article(
     _check_template(page)
     sources = {name: source(page) for name, source in SOURCES.items()}
     loader = ArticleLoader(page_url=response.url, base_url=base_url, repair=page.repair)
-    loader.load_sources(sources)
+    given = loader.load_sources(sources)
 
     url = loader.get_output_value("url") or _page_url(response, base_url)
     if not url:
@@ -110,7 +140,8 @@ def extract_article(
     if page.repair.changed:
         logger.warning("Repaired the text of %s (lone surrogates replaced by U+FFFD, control "
                        "characters removed): %s", url, page.repair.summary())
-    return ArticleItem({name: item[name] for name in ArticleItem.fields if name in item})
+    article = ArticleItem({name: item[name] for name in ArticleItem.fields if name in item})
+    return Extraction(article, given)
 
 
 def content_hash(

@@ -53,17 +53,27 @@ class ArticleLoader(ItemLoader):
     def get_output_processor(self, field_name: str) -> Callable:
         return _PROCESSORS[field_name][1]
 
-    def load_sources(self, sources: Mapping[str, object]) -> None:
-        """Every field from its sources (source name -> reader object), in the schema's order."""
+    def load_sources(self, sources: Mapping[str, object]) -> dict[str, str]:
+        """Every field from its sources (source name -> reader object), in the schema's order.
+
+        Returns, for each field that got a value, the name of the source that gave it (the first
+        one, for merged fields): the crawl counts them, and a template change shows first as
+        fields read from a later source than usual."""
+        given: dict[str, str] = {}
         for field, names in FIELD_SOURCES.items():
-            self._load_field(field, [sources[name] for name in names])
+            source = self._load_field(field, [(name, sources[name]) for name in names])
+            if source is not None:
+                given[field] = source
             if field == "url":
                 self.context["url"] = self.get_output_value("url")
+        return given
 
-    def _load_field(self, field: str, sources: list) -> None:
+    def _load_field(self, field: str, sources: list[tuple[str, object]]) -> str | None:
         """Add the field's value from its sources in order; the first the loader accepts wins
-        (every source, for the merged fields). A source without a reader for it is skipped."""
-        for source in sources:
+        (every source, for the merged fields). A source without a reader for it is skipped.
+        Returns the name of the (first) source that gave a value, or None."""
+        given = None
+        for name, source in sources:
             read = getattr(source, field, None)
             if read is None:
                 continue
@@ -74,5 +84,8 @@ class ArticleLoader(ItemLoader):
                 self.add_value(field, value)
             except (ValueError, TypeError, AttributeError, KeyError):
                 continue  # a value of an unexpected shape in this source: the next one answers
-            if field not in MERGED_FIELDS and self.get_collected_values(field):
-                return
+            if self.get_collected_values(field):
+                given = given or name
+                if field not in MERGED_FIELDS:
+                    return given
+        return given

@@ -33,7 +33,7 @@ from twisted.python.failure import Failure
 from rficrawl import urls
 from rficrawl.dates import DateRange
 from rficrawl.editions import DEFAULT_BASE_URL, Edition
-from rficrawl.extract.article import NotAnArticle, extract_article
+from rficrawl.extract.article import Extraction, NotAnArticle, read_article
 from rficrawl.extract.listing import Listing, extract_listing
 from rficrawl.spiders.arguments import SpiderParams, check_base_url, validate_arguments
 
@@ -43,6 +43,7 @@ ARTICLE_PRIORITY = 10
 # (url, date for since/until, newest date the listing gives): feeds and sitemaps give both.
 ListedEntry = tuple[str, dt.datetime | None, dt.datetime | None]
 STAT = "rficrawl/discovery"
+EXTRACT_STAT = "rficrawl/extract"
 ParamsT = TypeVar("ParamsT", bound=SpiderParams)
 
 
@@ -64,15 +65,18 @@ class RfiSpider(Args[ParamsT], scrapy.Spider, Generic[ParamsT]):
 
     @classmethod
     def check_arguments(
-        cls, kwargs: dict[str, object], extra_allowed: Iterable[str] = ()
+        cls, kwargs: dict[str, object], extra_allowed: Iterable[str] = (),
+        base_url: str = DEFAULT_BASE_URL,
     ) -> SpiderParams:
-        """Validate ``-a`` arguments; raises SpiderArgumentError with a message for the user."""
-        return validate_arguments(cls.params_model(), kwargs, tuple(extra_allowed), cls.name)
+        """Validate ``-a`` arguments for a crawl of ``base_url`` (RFI_BASE_URL); raises
+        SpiderArgumentError with a message for the user."""
+        return validate_arguments(cls.params_model(), kwargs, tuple(extra_allowed), cls.name,
+                                  base_url)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RfiSpider:
-        cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
         base_url = check_base_url(crawler.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
+        cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"), base_url)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(base_url)
         crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
@@ -198,18 +202,29 @@ class RfiSpider(Args[ParamsT], scrapy.Spider, Generic[ParamsT]):
         try:
             if not isinstance(response, TextResponse):
                 raise NotAnArticle("not-html", f"{response.url} is not a text page")
-            item = extract_article(response, base_url=self.base_url)
+            extraction = read_article(response, base_url=self.base_url)
         except NotAnArticle as exc:
             self.crawler.stats.inc_value(f"rficrawl/dropped/{exc.reason}")
             self.logger.info("Not an article (%s): %s", exc.reason, response.url)
             yield from self._article_done(scraped=False)
             return
+        item = extraction.item
+        self._count_sources(extraction)
         if not self.dates.contains(item.get("published_at")):
             self.crawler.stats.inc_value("rficrawl/dropped/out_of_range")
             yield from self._article_done(scraped=False)
             return
         yield item
         yield from self._article_done(scraped=True)
+
+    def _count_sources(self, extraction: Extraction) -> None:
+        """Which source gave each field (``rficrawl/extract/<field>/<source>``), and whether one
+        came from a later source than the JSON-LD: a template change shows here first."""
+        stats = self.crawler.stats
+        for field, source in extraction.sources.items():
+            stats.inc_value(f"{EXTRACT_STAT}/{field}/{source}")
+        if extraction.fell_back_past_jsonld:
+            stats.inc_value(f"{EXTRACT_STAT}/fell_back_past_jsonld")
 
     def article_failed(self, failure: Failure) -> Iterator[Request]:
         """Errback: a download error, an HTTP error, or a skip by the known-article middleware."""

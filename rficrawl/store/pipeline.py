@@ -29,7 +29,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from rficrawl.store.connection import CRAWLS, connect, ensure_indexes, redact, uri_from_settings
+from rficrawl.health import HEALTH_STAT
+from rficrawl.redaction import redact
+from rficrawl.store.connection import CRAWLS, connect, ensure_indexes, uri_from_settings
 from rficrawl.store.crawls import crawl_record, error_counts, new_crawl_id
 from rficrawl.store.spill import SpillFile
 from rficrawl.store.validation import InvalidItem, storable_document
@@ -158,6 +160,8 @@ class StoragePipeline:
         stats = self.crawler.stats
         for name in ("new", "updated", "unchanged", "stale"):
             stats.inc_value(STATS_PREFIX + name, getattr(result, name))
+        for edition, new in result.new_by_edition.items():
+            stats.inc_value(f"{STATS_PREFIX}new_by_edition/{edition}", new)
         for _, reason in result.failed:
             stats.inc_value(f"{STATS_PREFIX}failed/{reason}")
         if spilled:
@@ -275,6 +279,8 @@ class StoragePipeline:
             "items_scraped": stats.get("item_scraped_count", 0),
             "requests": stats.get("downloader/request_count", 0),
             "spill_file": str(self.spill.path) if self.spill.count else None,
+            # What the crawl's monitors found, and the figures later crawls learn from.
+            "health": stats.get(HEALTH_STAT),
         }
         self._prepare()
         self.db[CRAWLS].replace_one({"_id": self.crawl_id}, record)

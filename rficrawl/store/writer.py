@@ -27,6 +27,7 @@ never make two documents and never lose a version. The whole is idempotent: repl
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,6 @@ from pymongo.errors import BulkWriteError
 
 from rficrawl.store.connection import ARTICLES, REVISIONS
 from rficrawl.store.documents import changed_fields, content_of
-from rficrawl.store.server import describe_server
 
 DUPLICATE_KEY = 11000
 MAX_ROUNDS = 8
@@ -53,8 +53,11 @@ class WriteResult:
     stale: int = 0
     # Documents the server refused for a reason of their own (not an outage), with that reason.
     failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    # New articles by edition: a front that always has new ones and has none is news.
+    new_by_edition: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: WriteResult) -> None:
+        self.new_by_edition.update(other.new_by_edition)
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -65,9 +68,8 @@ class WriteResult:
 class ArticleWriter:
     """Writes article documents (from ``documents.to_document``) into a database."""
 
-    def __init__(self, db: Database, seen_resolution: float = 0.0, point_reads: bool | None = None):
+    def __init__(self, db: Database, seen_resolution: float = 0.0):
         self.articles = db[ARTICLES]
-        self.point_reads = point_reads  # None: decided by the server on first use
         self.revisions = db[REVISIONS]
         self.seen_resolution = dt.timedelta(seconds=seen_resolution)
 
@@ -76,7 +78,7 @@ class ArticleWriter:
 
         Within ``seen_resolution`` of the last sighting it is not: a re-crawl of unchanged
         articles then costs reads only. That matters on FerretDB's SQLite backend, where every
-        update scans the collection.
+        update rewrites the whole document in a transaction of its own.
         """
         seen = stored.get("last_seen_at")
         return not isinstance(seen, dt.datetime) or now - seen >= self.seen_resolution
@@ -108,6 +110,9 @@ class ArticleWriter:
             else:
                 result.failed.append((doc, f"server_error_{error['code']}"))
         result.new += len(docs) - len(errors)
+        refused = {error["index"] for error in errors}
+        result.new_by_edition.update(
+            doc.get("edition") for index, doc in enumerate(docs) if index not in refused)
         if not existing:
             return []
 
@@ -152,14 +157,7 @@ class ArticleWriter:
         return retry
 
     def _by_ids(self, ids: list[Any], projection: dict | None = None) -> dict[Any, dict]:
-        """Stored documents by ``_id``: one ``$in`` query, or one query per id where ``$in``
-        scans the collection (FerretDB 1.x only uses its ``_id`` index for equality)."""
-        if self.point_reads is None:
-            info = self.articles.database.client.admin.command("buildInfo")
-            self.point_reads = describe_server(info).startswith("FerretDB")
-        if self.point_reads:
-            found = (self.articles.find_one({"_id": _id}, projection) for _id in ids)
-            return {doc["_id"]: doc for doc in found if doc is not None}
+        """Stored documents by ``_id``, in one ``$in`` query (served by the ``_id`` index)."""
         return {doc["_id"]: doc for doc in self.articles.find({"_id": {"$in": ids}}, projection)}
 
     def _stored(self, docs: list[dict]) -> list[tuple[dict, dict | None]]:

@@ -1,6 +1,6 @@
 """Storage through ``scrapy crawl`` against the local mirror, with the real MongoDB-wire server.
 
-The mirror is built per test from the real captures (tests/support/mirror_build.py); crawls use
+The mirror is built per test from the real captures (testbed/build.py); crawls use
 E5's ``article`` spider with a URL file, as a user re-fetching a list of articles would.
 """
 
@@ -15,10 +15,11 @@ import pymongo
 import pytest
 
 from rficrawl import urls
-from rficrawl.mirror import resolve_path
+from rficrawl.commands.crawl import MONITORS_FAILED
+from testbed.build import Mirror, build_mirror
+from testbed.server import resolve_path
 from tests.support.crawl import REPO_ROOT, CrawlResult, run_crawl, scrapy_command
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import Mirror, build_mirror
 
 pytestmark = pytest.mark.slow
 
@@ -173,7 +174,11 @@ def test_bad_items_dropped_with_reason_in_crawls(
 
     server = mirror_server_factory(site.root)
     settings = store_settings(server, mongo_db.uri, mongo_db.db, tmp_path)
-    result = crawl(tmp_path, "bad", settings, {"urls": f"{chosen[1]},{future_url}"})
+    result = run_crawl("article", tmp_path / "bad", args={"urls": f"{chosen[1]},{future_url}"},
+                       settings=settings)
+    # One article of two dropped: the crawl's monitors say so, and scrapy crawl exits 4.
+    assert result.returncode == MONITORS_FAILED, result.log[-3000:]
+    assert any("date_out_of_range" in f for f in result.stats["rficrawl/health"]["failed"])
     db = mongo_db.database
     assert db.articles.count_documents({}) == 1
     reasons = {k: v for k, v in result.stats.items() if k.startswith("rficrawl/dropped/")}

@@ -181,3 +181,15 @@ def test_timezone_aware_dates_round_trip_as_utc(mongo_db):
     when = datetime(2026, 11, 26, 9, 30, 15, 123000, tzinfo=UTC)
     articles.insert_one({"_id": "d", "published_at": when})
     assert articles.find_one({"_id": "d"})["published_at"] == when
+
+
+def test_large_batches_stay_within_the_message_size(mongo_db):
+    """A cursor over 50 MB of articles, as `rficrawl export --limit` reads: each batch must fit in
+    a reply drivers accept (48 MB). FerretDB 1.24 put every asked document in one batch:
+    tools/ferretdb/patches/0004."""
+    articles = mongo_db.database.articles
+    body = "文" * (700 * 1024)  # about 2 MB of UTF-8 per article
+    articles.insert_many([{**_article(n), "body_text": body} for n in range(26)])
+    found = [d["_id"] for d in articles.find({}, {"body_text": 1}).sort("_id", ASCENDING).limit(26)]
+    assert found == sorted(f"id-{n}" for n in range(26))
+    assert len(list(articles.find().batch_size(26))) == 26

@@ -28,7 +28,7 @@ import pytest
 from lxml import html as lxml_html
 from selectolax.lexbor import LexborHTMLParser
 
-from tests.support.captures import CAPTURES, capture_bytes
+from testbed.captures import CAPTURES, capture_bytes
 
 ARTICLE = "cn-article-2025-11-30.html"
 VECTORS = CAPTURES.parent.parent / "xss" / "vectors.json"

@@ -8,6 +8,7 @@
 // against FerretDB's source with the fixes in patches/ applied (see there).
 //
 // Usage: ferretdb-launcher -listen-addr 127.0.0.1:27017 -data-dir ./data/mongo [-exit-with-pid PID]
+// [-planner=false]
 package main
 
 import (
@@ -35,15 +36,18 @@ func main() {
 		"SQLite synchronous mode: normal (WAL commits without fsync; safe against a crash of the "+
 			"server, not of the machine) or full (fsync every commit, much slower)")
 	sqliteParams := flag.String("sqlite-params", "", "extra SQLite URI parameters, e.g. _pragma=cache_size(-65536)")
+	planner := flag.Bool("planner", true,
+		"answer queries, sorts and counts from indexes; false reads and filters every document "+
+			"(indexes are still kept up to date): the reference answers for tests")
 	flag.Parse()
 
-	if err := run(*addr, *dataDir, *logLevel, *synchronous, *sqliteParams, *exitWith); err != nil {
+	if err := run(*addr, *dataDir, *logLevel, *synchronous, *sqliteParams, *exitWith, *planner); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb-launcher: %s\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, dataDir, logLevel, synchronous, sqliteParams string, exitWith int) error {
+func run(addr, dataDir, logLevel, synchronous, sqliteParams string, exitWith int, planner bool) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("-log-level %q: %w", logLevel, err)
@@ -71,6 +75,8 @@ func run(addr, dataDir, logLevel, synchronous, sqliteParams string, exitWith int
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL(abs, synchronous, sqliteParams),
+
+		DisablePushdown: !planner,
 	})
 	if err != nil {
 		return fmt.Errorf("starting FerretDB on %s with data in %s: %w", addr, abs, err)
