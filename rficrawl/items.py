@@ -37,7 +37,6 @@ import scrapy
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 
 from rficrawl.dates import as_utc
-from rficrawl.extract.cleaning import normalize_text
 from rficrawl.extract.processors import (
     MergeDicts,
     canonical_url,
@@ -47,6 +46,7 @@ from rficrawl.extract.processors import (
     clean_twins,
     section_slug,
     split_keywords,
+    text,
     unique,
     unique_media,
 )
@@ -71,7 +71,7 @@ TEXT_LIST, OBJECT, OBJECT_LIST = Kind.TEXT_LIST, Kind.OBJECT, Kind.OBJECT_LIST
 # Kinds whose value is a string: plain text, except HTML.
 STRING_KINDS = frozenset({TEXT, HTML, URL})
 
-_TEXT, _FIRST = MapCompose(normalize_text), TakeFirst()
+_TEXT, _FIRST = MapCompose(text), TakeFirst()
 # Processors of a kind, for the fields that declare none of their own.
 _KIND_PROCESSORS: dict[Kind, tuple[Callable, Callable]] = {
     TEXT: (_TEXT, _FIRST),

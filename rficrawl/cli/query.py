@@ -19,6 +19,7 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -26,6 +27,7 @@ from rficrawl.cli.main import CommandError
 from rficrawl.cli.store import add_store_arguments, open_database
 from rficrawl.dates import jsonable, paris_day, parse_bound, to_json
 from rficrawl.editions import editions
+from rficrawl.export.escaping import console_text, csv_cell
 from rficrawl.export.markdown import archive_path, render_markdown
 from rficrawl.items import DOCUMENT_FIELDS, fields_by
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS
@@ -81,7 +83,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = subparsers.add_parser(
         "export",
         help="export articles as JSON lines, CSV or the Markdown archive",
-        description="Export the stored articles that match the filters. md writes one Markdown "
+        description="Export the stored articles that match the filters. In csv, a cell a "
+        "spreadsheet would read as a formula (starting with =, +, -, @, tab or carriage return) or "
+        "one starting with an apostrophe gets an apostrophe in front: a program takes the first "
+        "apostrophe off a cell that has one. md writes one Markdown "
         "document per article under the --out directory ({edition}/{day}/{id}.md).",
     )
     export.add_argument("--format", choices=("jsonl", "csv", "md"), required=True)
@@ -204,13 +209,13 @@ def run_articles(args: argparse.Namespace) -> int:
     shown = 0
     for doc in cursor:
         shown += 1
-        table.add_row(
+        table.add_row(*map(console_text, (
             _when(doc.get("published_at")),
             doc.get("edition", ""),
             doc.get("section", ""),
             doc.get("title", ""),
-            str(doc["_id"]),
-        )
+            doc["_id"],
+        )))
     total = count_articles(db, query)
     console = Console()
     console.print(table)
@@ -226,29 +231,35 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json({"article": doc, "revisions": revisions}, indent=1))
         return 0
-    console = Console()
-    console.print(f"[bold]{doc.get('title', '')}[/bold]", highlight=False)
+    print_article(Console(), doc, revisions)
+    return 0
+
+
+def print_article(console: Console, doc: Mapping[str, Any], revisions: list[dict]) -> None:
+    """What ``rficrawl show`` prints of an article: every value as text, never console markup."""
+    console.print(console_text(doc.get("title", ""), "bold"))
     table = Table(show_header=False, box=None)
     table.add_column(style="dim")
     table.add_column(overflow="fold")
     for name in SHOW_ROWS:
-        table.add_row(_label(name), _cell(doc.get(name)))
+        table.add_row(_label(name), console_text(_cell(doc.get(name))))
     console.print(table)
     if doc.get("lead"):
-        console.print(f"\n[italic]{doc['lead']}[/italic]", highlight=False)
-    console.print("\n" + (doc.get("body_text") or ""), markup=False, highlight=False)
+        console.print()
+        console.print(console_text(doc["lead"], "italic"))
+    console.print()
+    console.print(console_text(doc.get("body_text") or ""))
     if revisions:
         history = Table(title="earlier versions")
         for column in ("revision", "replaced at", "changed fields"):
             history.add_column(column)
         for rev in revisions:
-            history.add_row(
-                str(rev["revision"]),
+            history.add_row(*map(console_text, (
+                rev["revision"],
                 _when(rev.get("superseded_at")),
-                ", ".join(rev.get("changed", [])),
-            )
+                ", ".join(map(str, rev.get("changed", []))),
+            )))
         console.print(history)
-    return 0
 
 
 def _version_text(doc: Mapping[str, Any]) -> list[str]:
@@ -265,17 +276,18 @@ def run_revisions(args: argparse.Namespace) -> int:
     earlier = earlier_versions(db, current["_id"])
     console = Console(highlight=False)
     if not earlier:
-        console.print(
+        console.print(console_text(
             f"{current['_id']}: one version (revision {current.get('revision', 1)}), no changes seen"
-        )
+        ))
         return 0
     versions = [(rev["revision"], rev["document"], rev) for rev in earlier]
     versions.append((current.get("revision", len(earlier) + 1), current, None))
     for (number, old, meta), (new_number, new, _) in itertools.pairwise(versions):
-        changed = ", ".join(meta.get("changed", []))
+        changed = ", ".join(map(str, meta.get("changed", [])))
         console.print(
-            f"[bold]revision {number} → {new_number}[/bold] (replaced {_when(meta.get('superseded_at'))} UTC; "
-            f"changed: {changed or 'nothing visible'})"
+            console_text(f"revision {number} → {new_number}", "bold"),
+            console_text(f"(replaced {_when(meta.get('superseded_at'))} UTC; "
+                         f"changed: {changed or 'nothing visible'})"),
         )
         diff = difflib.unified_diff(
             _version_text(old),
@@ -294,7 +306,7 @@ def run_revisions(args: argparse.Namespace) -> int:
                 if line.startswith("@@")
                 else None
             )
-            console.print(line, style=style, markup=False)
+            console.print(console_text(line, style or ""))
     return 0
 
 
@@ -315,7 +327,7 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"cannot write to {out}: {exc.strerror}") from None
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"exporting to {out}", total=total)
+        task = progress.add_task(escape(f"exporting to {out}"), total=total)
         written = _write(args.format, out, cursor, lambda: progress.advance(task))
     print(f"exported {written} articles to {out}", file=sys.stderr)
     return 0
@@ -341,7 +353,7 @@ def _write(fmt: str, out: Path, docs: Iterable[dict], tick) -> int:
         writer = csv.writer(stream)
         writer.writerow(CSV_COLUMNS)
         for doc in docs:
-            writer.writerow([_cell(doc.get(name), jsonable) for name in CSV_COLUMNS])
+            writer.writerow([csv_cell(_cell(doc.get(name), jsonable)) for name in CSV_COLUMNS])
             written += 1
             tick()
     return written
@@ -382,21 +394,22 @@ def run_stats(args: argparse.Namespace) -> int:
         )
         return 0
     console = Console(highlight=False)
-    console.print(
+    console.print(console_text(
         f"{sum(per_edition.values())} articles, {revisions} earlier versions in {db.name}"
-    )
+    ))
     table = Table(title="articles per edition")
     for column in ("edition", "name", "articles"):
         table.add_column(column)
     known = editions()
     for edition, n in sorted(per_edition.items(), key=lambda kv: -kv[1]):
-        table.add_row(str(edition), known[edition].name if edition in known else "", str(n))
+        table.add_row(*map(console_text, (
+            edition, known[edition].name if edition in known else "", n)))
     console.print(table)
     days = Table(title=f"articles per publication day (Paris), last {args.days} days")
     days.add_column("day")
     days.add_column("articles", justify="right")
     for day, n in sorted(per_day.items(), reverse=True):
-        days.add_row(day, str(n))
+        days.add_row(console_text(day), console_text(n))
     console.print(days)
     runs = Table(title="last crawls")
     for column in (
@@ -416,20 +429,15 @@ def run_stats(args: argparse.Namespace) -> int:
         status = record.get("finish_reason") or record.get("status", "")
         if record.get("status") == "running":
             status = "running (or crashed)"
-        runs.add_row(
-            str(record["_id"]),
+        runs.add_row(*map(console_text, (
+            record["_id"],
             _when(record.get("started_at")),
             status,
-            *(str(counts.get(name, 0)) for name in ("new", "updated", "unchanged")),
-            str(sum((record.get("dropped") or {}).values())),
-            str(counts.get("spilled", 0)),
-            str(
-                sum(
-                    v
-                    for k, v in (record.get("errors") or {}).items()
-                    if k.startswith("log_count/ERROR")
-                )
-            ),
-        )
+            *(counts.get(name, 0) for name in ("new", "updated", "unchanged")),
+            sum((record.get("dropped") or {}).values()),
+            counts.get("spilled", 0),
+            sum(v for k, v in (record.get("errors") or {}).items()
+                if k.startswith("log_count/ERROR")),
+        )))
     console.print(runs)
     return 0

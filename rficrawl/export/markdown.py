@@ -21,10 +21,14 @@ article published at 00:30 in Paris is filed under that day, not the UTC day bef
 as ``url-{sha256(url)[:16]}.md``; one without any date under ``undated``.
 
 Which field fills each place is the schema's (``markdown`` in ``rficrawl.items``), and so is what
-each holds: the title and the lead are plain text, ``body_html`` is HTML. What is escaped: the lead
-(HTML-escaped), the image URL (escaped for its attribute), the brackets and backslashes of the
-title (a Markdown link's text, not HTML-escaped) and the spaces and parentheses of the link (its
-target). The body is written as it is: the cleaner's allow-list made it safe.
+each holds: the title and the lead are plain text, ``body_html`` is HTML. A document is read two
+ways, raw as HTML (a browser opening the file) and through a Markdown renderer, and text reads as
+the same text both ways (``rficrawl.export.escaping``): the title (a Markdown link's text, also
+in the index) has HTML's and Markdown's special characters written as character references;
+the lead is HTML-escaped; the link and the image are written only when they are http(s) URLs,
+percent-encoded where a character could end them; text is kept on its line. The body is written
+as it is, the cleaner's allow-list having made it safe, with no blank line that would end its
+HTML block.
 
 ``render_markdown``, ``archive_path`` and ``write_document`` take an ``ArticleItem`` or a MongoDB
 document with the same field names (dates as aware datetimes, naive UTC datetimes or ISO
@@ -34,7 +38,6 @@ strings): the feed exporter below and ``rficrawl export --format md`` share them
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import re
 from collections.abc import Mapping
@@ -45,6 +48,7 @@ from typing import IO, Any
 from scrapy.exporters import BaseItemExporter
 
 from rficrawl.dates import PARIS, as_utc, paris_day
+from rficrawl.export.escaping import html_block, html_text, html_url, markdown_text, markdown_url
 from rficrawl.items import ARTICLE_FIELDS, FILING_DATE, VERSION_TIME
 
 # The field in each place of a document (rficrawl.items.MARKDOWN_PLACES).
@@ -60,7 +64,7 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     stamp = _first_date(doc, VERSION_TIME)
     lines = [
         f"<!--{int(stamp.timestamp() * 1000) if stamp else 0}-->",
-        f"[{_escape_link_text(title)}]({_escape_link_url(url)})",
+        f"[{markdown_text(title)}]({markdown_url(url)})",
         "------",
         "",
     ]
@@ -68,13 +72,13 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     published = as_utc(doc.get(PLACES["date line"]))
     if published:
         parts.append(f"<div>{published.astimezone(PARIS):%d/%m/%Y - %H:%M}</div>")
-    image_url = main_image_url(doc.get(PLACES["image"]))
+    image_url = html_url(main_image_url(doc.get(PLACES["image"])))
     if image_url:
-        parts.append(f'<img src="{html.escape(image_url)}">')
+        parts.append(f'<img src="{image_url}">')
     lead = doc.get(PLACES["lead"])
     if lead:
-        parts.append(f"<p><strong>{html.escape(str(lead), quote=False)}</strong></p>")
-    parts.append(f"<div>{doc.get(PLACES['body']) or ''}</div>")
+        parts.append(f"<p><strong>{html_text(_one_line(str(lead)))}</strong></p>")
+    parts.append(f"<div>{html_block(str(doc.get(PLACES['body']) or ''))}</div>")
     lines.append("".join(parts))
     return "\n".join(lines) + "\n"
 
@@ -145,7 +149,7 @@ class MarkdownArchiveExporter(BaseItemExporter):
         target = write_document(doc, self.directory)
         link = Path(os.path.relpath(target, self.index_dir)) if self.index_dir else target
         title = str(doc.get(PLACES["link text"]) or "")
-        entry = f"- [{_escape_link_text(title)}]({link.as_posix()})\n"
+        entry = f"- [{markdown_text(title)}]({markdown_url(link.as_posix(), relative=True)})\n"
         self.file.write(entry.encode("utf-8"))
 
 
@@ -170,9 +174,6 @@ def _safe(text: str) -> str:
     return _UNSAFE.sub("_", text).strip("._")
 
 
-def _escape_link_text(text: str) -> str:
-    return re.sub(r"([\\\[\]])", r"\\\1", text)
-
-
-def _escape_link_url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+def _one_line(text: str) -> str:
+    """Text of an HTML line: a line break in it could end the document's HTML block."""
+    return " ".join(text.split())

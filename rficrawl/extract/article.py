@@ -23,8 +23,9 @@ from scrapy.http import TextResponse
 from rficrawl.dates import as_utc
 from rficrawl.editions import editions
 from rficrawl.extract.cleaning import clean_body
-from rficrawl.extract.liveblog import extract_live_posts
+from rficrawl.extract.liveblog import LIVE_BLOG, extract_live_posts
 from rficrawl.extract.loader import ArticleLoader
+from rficrawl.extract.parsing import is_truncated
 from rficrawl.extract.sources import DATALAYER, JSONLD, SOURCES, ArticlePage
 from rficrawl.items import ARTICLE_FIELDS, ArticleItem
 from rficrawl.urls import canonical_article_url
@@ -97,12 +98,12 @@ def read_article(
 ) -> Extraction:
     """``extract_article``, with the source of each field (see :class:`Extraction`)."""
     base_url = base_url or f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
-    if _is_truncated(response.body):
+    if is_truncated(response):
         raise NotAnArticle("truncated", f"{response.url} ends before </html>")
     page = ArticlePage(response)
     _check_template(page)
     sources = {name: source(page) for name, source in SOURCES.items()}
-    loader = ArticleLoader(page_url=response.url, base_url=base_url)
+    loader = ArticleLoader(page_url=response.url, base_url=base_url, repair=page.repair)
     given = loader.load_sources(sources)
 
     url = loader.get_output_value("url") or _page_url(response, base_url)
@@ -116,20 +117,22 @@ def read_article(
 
     live_posts, body = [], None
     if page.body is not None:  # the live blog is read before cleaning drops its embed
-        live_posts = extract_live_posts(Selector(root=page.body, type="html"))
+        if page.body.css_first(LIVE_BLOG) is not None:
+            live_posts = extract_live_posts(Selector(text=page.body.html or ""))
         body = clean_body(page.body, url)
     if body is None or not (body.text or live_posts or loader.get_output_value("media")):
         raise NotAnArticle("no-body", f"{url} has no article text")
 
-    lead = loader.get_output_value("lead") or ""
     loader.add_value("body_html", body.html)  # the DOM's body, cleaned
     loader.add_value("edition", edition)
     loader.add_value("language", editions()[edition].language)
     item = loader.load_item()
     item["body_text"] = body.text
-    item["word_count"] = count_words(body.text)
-    item["content_hash"] = content_hash(title, lead, body.text, live_posts)
     item["live_posts"] = live_posts
+    page.repair.item(item)  # every string, before the words are counted and hashed
+    item["word_count"] = count_words(item["body_text"])
+    item["content_hash"] = content_hash(item["title"], item.get("lead") or "", item["body_text"],
+                                        item["live_posts"])
     item["fetched_at"] = as_utc(fetched_at) or datetime.now(UTC)
     for field in ("authors", "tags", "keywords", "media"):
         item.setdefault(field, [])
@@ -159,13 +162,6 @@ def count_words(text: str) -> int:
     """Words of a text. In Chinese and Japanese, written without spaces, each character counts
     as a word (the usual convention); elsewhere a word is a run of letters and digits."""
     return len(_CJK_CHARACTER.findall(text)) + len(_OTHER_WORD.findall(text))
-
-
-def _is_truncated(body: bytes) -> bool:
-    """A page cut off in transfer: no ``</html>`` near its end (a partial body is no article).
-    The window allows for trackers some servers append after the document."""
-    start = max(0, len(body) - 65536)
-    return body.rfind(b"</html", start) < 0 and body.rfind(b"</HTML", start) < 0
 
 
 def _check_template(page: ArticlePage) -> None:

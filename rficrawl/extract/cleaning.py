@@ -1,19 +1,24 @@
 """Cleaning of an article body: RFI's widgets out, safe HTML and plain text in.
 
-Two steps, each done by the tool made for it. lxml removes what is RFI's page furniture rather
-than the article (the list in ../shared/RFI-SITE.md, "What a body cleaner drops") and makes links
-absolute; nh3 (Rust's ammonia) then applies an allow-list, so whatever RFI or an attacker puts in a
-page, stored HTML holds no script, style, iframe, event handler or ``javascript:`` URL.
+Three steps, each done by the tool made for it. On the page's tree, as a browser built it
+(``rficrawl.extract.parsing``), RFI's page furniture rather than the article is removed (the list
+in ../shared/RFI-SITE.md, "What a body cleaner drops") and links are made absolute as a browser
+reads them; nh3 (Rust's ammonia) then applies an allow-list, so whatever RFI or an attacker puts in
+a page, stored HTML holds no script, style, iframe, event handler or ``javascript:`` URL; last,
+the text is read from that safe HTML, so ``body_text`` (and the word count and content hash made
+from it) holds exactly the words ``body_html`` shows.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import nh3
-from lxml import etree
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from rficrawl.extract.repair import repair_text
 
 # RFI's widgets inside div.t-content__body. Embedded players (m-em-video, m-em-audio) are
 # recorded in the item's ``media`` before cleaning and dropped here; the live-blog widget is read
@@ -37,15 +42,19 @@ DROPPED_ATTRIBUTES = ("data-tms-ad-type", "data-selfpromo-newsletter", "data-sel
 DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "frame", "object", "embed",
                 "svg", "math", "form", "input", "button", "select", "textarea", "aside", "nav",
                 "share-button", "share-modal")
-
-_DROPPED_CLASS_SET = frozenset(DROPPED_CLASSES)
-_DROPPED_TAG_SET = frozenset(DROPPED_TAGS)
-
-# "Read also" paragraphs: a paragraph whose only content is a bold link to another RFI page.
-_READ_ALSO = etree.XPath(
-    ".//p[count(*) = 1 and strong[count(*) = 1 and a[@href]]"
-    " and normalize-space(.) = normalize-space(strong)]"
-)
+# Dropped tags that a browser shows with what they hold, and that never hold the article's
+# paragraphs in a page as RFI writes it: one that does is an unclosed tag (``<form>``,
+# ``<button>``, ``<object>``, ``<select>``, MathML's ``<mtext>``...) that took in the paragraphs
+# after it, as the HTML standard says it does. It is unwrapped: its paragraphs kept, its
+# controls dropped.
+UNWRAPPED_WHEN_HOLDING_BLOCKS = frozenset({"form", "button", "object", "select", "svg", "math"})
+_WIDGETS = ", ".join([
+    *DROPPED_TAGS,
+    *(f".{name}" for name in DROPPED_CLASSES),
+    *(f"[{name}]" for name in DROPPED_ATTRIBUTES),
+    "[class^='m-em-video__cmp']", "[class*=' m-em-video__cmp']",
+])
+_ARTICLE_BLOCKS = "p, h1, h2, h3, h4, h5, h6, blockquote, ul, ol, table, figure"
 
 # What stored HTML may contain. Everything else is unwrapped (its text kept) or, for the
 # CLEAN_CONTENT_TAGS, removed with its content.
@@ -73,11 +82,20 @@ BLOCK_TAGS = frozenset({
     "tr", "caption", "div", "figure", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
     "section", "article",
 })
+# Blocks that separate paragraphs of the text but are not stored: the allow-list keeps them
+# until the text is read, then they are unwrapped.
+CONTAINER_TAGS = ("div", "section", "article")
+_UNKNOWN = f"*:not({', '.join(sorted(ALLOWED_TAGS | set(CONTAINER_TAGS)))})"
 _SPACES = re.compile(r"\s+")
 _AROUND_BLOCK_TAG = re.compile(
     r" ?(</?(?:" + "|".join(sorted(BLOCK_TAGS | {"br", "hr"}, key=len, reverse=True))
     + r")\b[^>]*>) ?"
 )
+# What the URL standard removes from an address before reading it: every ASCII tab and newline,
+# and C0 controls and spaces at either end. A browser follows "jav&#x09;ascript:" as javascript:.
+_URL_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+_URL_ENDS = "".join(map(chr, range(0x21)))
+_NOT_PRINTABLE_ASCII = re.compile("[^\x21-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -92,31 +110,46 @@ def is_rfi_link(href: str, base_url: str) -> bool:
     return host in {"www.rfi.fr", "rfi.fr", urlsplit(base_url).netloc.lower()}
 
 
-def clean_body(body: etree._Element, base_url: str) -> CleanBody:
+def browser_url(value: str, base_url: str) -> str:
+    """The absolute address a browser reads in an ``href`` or ``src``: tabs and newlines removed,
+    control characters and spaces stripped at the ends, then resolved on ``base_url``; control
+    characters inside are removed, as the extractor repairs all text. Raises ValueError for an
+    address Python cannot read (``http://[``)."""
+    address = repair_text(_URL_TAB_OR_NEWLINE.sub("", value).strip(_URL_ENDS))
+    return urljoin(base_url, address)
+
+
+def is_web_url(url: str, schemes: frozenset[str] | set[str] = frozenset({"http", "https"})) -> bool:
+    """Whether an absolute URL is one of ``schemes`` (a page on the web, by default)."""
+    try:
+        return urlsplit(url).scheme.lower() in schemes
+    except ValueError:
+        return False
+
+
+def clean_body(body: LexborNode, base_url: str) -> CleanBody:
     """Clean an article body element in place and return its safe HTML and text.
 
     ``base_url`` is the public URL of the article: relative links and images become absolute on
     it, so stored HTML works wherever it is shown.
     """
     _drop_widgets(body)
-    for paragraph in _READ_ALSO(body):
-        if is_rfi_link(paragraph[0][0].get("href", ""), base_url):
-            _remove(paragraph)
+    _unwrap_unknown(body)
+    _drop_read_also(body, base_url)
     _absolutize(body, base_url)
-    text = _prune_and_read_blocks(body)
-    raw = (body.text or "") + "".join(
-        etree.tostring(child, encoding="unicode", method="html") for child in body
-    )
-    html = nh3.clean(
-        raw,
-        tags=ALLOWED_TAGS,
+    safe = nh3.clean(
+        body.inner_html or "",
+        tags=ALLOWED_TAGS | set(CONTAINER_TAGS),
         attributes=ALLOWED_ATTRIBUTES,
         clean_content_tags=CLEAN_CONTENT_TAGS,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return CleanBody(html=tidy_whitespace(html), text=text)
+    tree = LexborHTMLParser(safe, scripting=True)
+    text = _prune_and_read_blocks(tree.body)
+    tree.body.unwrap_tags(list(CONTAINER_TAGS))
+    return CleanBody(html=tidy_whitespace(tree.body.inner_html or ""), text=text)
 
 
 def normalize_text(text: str | None) -> str:
@@ -124,57 +157,73 @@ def normalize_text(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip() if text else ""
 
 
-def _is_widget(element: etree._Element) -> bool:
-    tag = element.tag
-    if not isinstance(tag, str):  # a comment or processing instruction
-        return True
-    if tag in _DROPPED_TAG_SET:
-        return True
-    classes = element.get("class")
-    if classes and any(name in _DROPPED_CLASS_SET or name.startswith("m-em-video__cmp")
-                       for name in classes.split()):
-        return True
-    attributes = element.attrib
-    return any(name in attributes for name in DROPPED_ATTRIBUTES)
+def _drop_widgets(body: LexborNode) -> None:
+    """Remove RFI's widgets; unwrap a dropped tag that holds the article's paragraphs.
 
-
-def _drop_widgets(element: etree._Element) -> None:
-    """Remove RFI's widgets, walking the tree once and never into a removed subtree."""
-    for child in list(element):
-        if _is_widget(child):
-            _remove(child)
+    Matches come in document order, an element before what it holds: walked backwards, what an
+    element holds is done before the element, and nothing is touched once removed.
+    """
+    for element in reversed(body.css(_WIDGETS)):
+        if (element.tag in UNWRAPPED_WHEN_HOLDING_BLOCKS
+                and element.css_first(_ARTICLE_BLOCKS) is not None):
+            element.unwrap()
         else:
-            _drop_widgets(child)
+            element.decompose()
 
 
-def _remove(element: etree._Element) -> None:
-    """Remove an element but keep the text that follows it (its tail)."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    if tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
+def _unwrap_unknown(body: LexborNode) -> None:
+    """Unwrap every element the allow-list does not keep, its content kept, as nh3 would: done
+    here, on the tree as the browser built it, because nh3 parses the HTML again and drops the
+    text of some (MathML's ``<mtext>`` or ``<mglyph>``, outside ``<math>``)."""
+    for element in reversed(body.css(_UNKNOWN)):
+        element.unwrap()
 
 
-def _absolutize(body: etree._Element, base_url: str) -> None:
-    """Make links and images absolute, taking a lazy image's real address when it has one."""
-    for element in body.iter("a", "img"):
+def _element_children(node: LexborNode) -> list[LexborNode]:
+    return [child for child in node.iter() if child.is_element_node]
+
+
+def _drop_read_also(body: LexborNode, base_url: str) -> None:
+    """Remove "read also" paragraphs: a paragraph whose only content is a bold link to another
+    RFI page."""
+    for link in body.css("p > strong > a[href]"):
+        strong = link.parent
+        paragraph = strong.parent
+        if (len(_element_children(strong)) == 1 and len(_element_children(paragraph)) == 1
+                and normalize_text(paragraph.text()) == normalize_text(strong.text())
+                and _is_rfi_href(link.attrs.get("href") or "", base_url)):
+            paragraph.decompose()
+
+
+def _is_rfi_href(href: str, base_url: str) -> bool:
+    try:
+        return is_rfi_link(href, base_url)
+    except ValueError:
+        return False
+
+
+def _absolutize(body: LexborNode, base_url: str) -> None:
+    """Make links and images absolute, taking a lazy image's real address when it has one; an
+    address no browser could follow to a page (``javascript:``, ``data:``) is removed."""
+    for element in body.css("a[href], img"):
+        attributes = element.attrs
         if element.tag == "a":
-            href = element.get("href")
-            if href is not None:
-                element.set("href", urljoin(base_url, href.strip()))
-            continue
-        src = element.get("src") or ""
-        if not src or src.startswith("data:"):
-            src = element.get("data-src") or src
-        if src:
-            element.set("src", urljoin(base_url, src.strip()))
+            name, value = "href", attributes.get("href") or ""
+        else:
+            name, value = "src", attributes.get("src") or ""
+            if not value or value.startswith("data:"):
+                value = attributes.get("data-src") or value
+            if not value:
+                continue
+        try:
+            url = browser_url(value, base_url)
+        except ValueError:
+            url = ""
+        if is_web_url(url, URL_SCHEMES):
+            # As a browser sends it: anything but printable ASCII percent-encoded as UTF-8.
+            attributes[name] = _NOT_PRINTABLE_ASCII.sub(lambda found: quote(found[0], safe=""), url)
+        elif name in attributes:
+            del attributes[name]
 
 
 def tidy_whitespace(html: str) -> str:
@@ -183,44 +232,49 @@ def tidy_whitespace(html: str) -> str:
     return _AROUND_BLOCK_TAG.sub(r"\1", _SPACES.sub(" ", html)).strip()
 
 
-def _prune_and_read_blocks(body: etree._Element) -> str:
-    """Remove blocks left without text or image once the widgets are gone, and return the text
-    of the body, a paragraph per block (headings, paragraphs, list items...) separated by blank
-    lines; text lying directly in a container block (``<div>text<p>...</p></div>``) is kept too."""
-    chunks: list[str] = []
-    empty: list[etree._Element] = []
-    _walk_text(body, chunks, empty)
-    for element in empty:
-        _remove(element)
-    paragraphs = (normalize_text(text) for text in "".join(chunks).split(_BREAK))
-    return "\n\n".join(text for text in paragraphs if text)
-
-
 _BREAK = "\x00"
 
 
-def _walk_text(element: etree._Element, chunks: list[str], empty: list) -> bool:
-    """Append the element's text to ``chunks`` with a break around each block; note the blocks
-    with neither text nor image in ``empty``. Returns whether the element has content."""
-    block = element.tag in BLOCK_TAGS
-    start = len(chunks)
-    if block:
-        chunks.append(_BREAK)
-    has_content = element.tag == "img"
-    if element.tag == "br":
-        chunks.append("\n")
-    if element.text:
-        chunks.append(element.text)
-        has_content = has_content or not element.text.isspace()
-    for child in element:
-        has_content = _walk_text(child, chunks, empty) or has_content
-        if child.tail:
-            chunks.append(child.tail)
-            has_content = has_content or not child.tail.isspace()
-    if block:
-        if not has_content:
-            empty.append(element)
-            del chunks[start:]
-        else:
-            chunks.append(_BREAK)
-    return has_content
+def _prune_and_read_blocks(root: LexborNode) -> str:
+    """Remove blocks left without text or image, and return the text under ``root``, a
+    paragraph per block (headings, paragraphs, list items...) separated by blank lines; text
+    lying directly in a container block (``<div>text<p>...</p></div>``) is kept too.
+
+    The walk keeps its own stack, so that no nesting depth can exhaust Python's.
+    """
+    chunks: list[str] = []
+    empty: list[LexborNode] = []
+    # Open elements: [node, is a block, where its chunks start, has content].
+    open_elements: list[list] = [[root, False, 0, False]]
+    stack: list[tuple[LexborNode, bool]] = [(child, True) for child in
+                                              reversed(list(root.iter(include_text=True)))]
+    while stack:
+        node, entering = stack.pop()
+        if not entering:
+            element, block, start, has_content = open_elements.pop()
+            if block and not has_content:
+                empty.append(element)
+                del chunks[start:]
+            elif block:
+                chunks.append(_BREAK)
+            if has_content:
+                open_elements[-1][3] = True
+        elif node.is_text_node:
+            text = node.text_content or ""
+            chunks.append(text)
+            if text and not text.isspace():
+                open_elements[-1][3] = True
+        elif node.is_element_node:
+            tag = node.tag
+            block = tag in BLOCK_TAGS
+            open_elements.append([node, block, len(chunks), tag == "img"])
+            if block:
+                chunks.append(_BREAK)
+            elif tag == "br":
+                chunks.append("\n")
+            stack.append((node, False))
+            stack.extend((child, True) for child in reversed(list(node.iter(include_text=True))))
+    for element in empty:  # inner blocks before the blocks that hold them
+        element.decompose()
+    paragraphs = (normalize_text(text) for text in "".join(chunks).split(_BREAK))
+    return "\n\n".join(text for text in paragraphs if text)

@@ -35,6 +35,7 @@ from lxml import etree
 from scrapy.http import TextResponse
 
 from rficrawl.dates import as_utc
+from rficrawl.extract.parsing import parse_listing_page
 from rficrawl.urls import (
     ARTICLE_KINDS,
     PUBLIC_BASE_URL,
@@ -130,9 +131,6 @@ _KICKERS = etree.XPath(f".//*[{_has_class('a-tag')}]")
 _IN_AD_OR_SPONSORED = etree.XPath(f"({AD_OR_SPONSORED})/descendant-or-self::*")
 _LINKS_IN_CHROME = etree.XPath(f"({_CHROME})//a")
 _FEED_LINKS = etree.XPath("//link[@rel='alternate'][contains(@type, 'rss')]/@href")
-_PARSER_OPTIONS = {"remove_comments": True, "collect_ids": False, "huge_tree": True}
-
-
 @dataclass(frozen=True)
 class ListingEntry:
     """One article linked from a listing: where it is, and what the listing says about it."""
@@ -197,7 +195,7 @@ def extract_listing(response: TextResponse, base_url: str | None = None) -> List
         kind=page_info.kind,
         page=page_info.page or 1,
     )
-    root = _parse(response)
+    root = parse_listing_page(response)
     if root is None:
         return listing
     excluded = set(_IN_AD_OR_SPONSORED(root))
@@ -254,21 +252,6 @@ def extract_listing(response: TextResponse, base_url: str | None = None) -> List
     listing.skipped = [url for url in listing.skipped if url not in seen]
     listing.load_more = _load_more(root, base)
     return listing
-
-
-def _parse(response: TextResponse) -> etree._Element | None:
-    """The page's tree, parsed from its bytes in its encoding: half the time of the text round
-    trip of ``response.selector``, which a listing never needs."""
-    if not response.body:
-        return None
-    try:
-        parser = etree.HTMLParser(encoding=response.encoding, **_PARSER_OPTIONS)
-        body = response.body
-    except LookupError:
-        # A name lxml does not know (Scrapy names a byte-order mark's encoding its own way).
-        parser = etree.HTMLParser(encoding="utf-8", **_PARSER_OPTIONS)
-        body = response.text.encode("utf-8")
-    return etree.fromstring(body, parser)
 
 
 def _entry(element: etree._Element, base: str, excluded: set[etree._Element]

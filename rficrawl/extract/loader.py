@@ -41,7 +41,8 @@ _PROCESSORS = {name: (meta["input_processor"], meta["output_processor"])
 class ArticleLoader(ItemLoader):
     """Fills an ``ArticleItem``, each field through the processors its field declares.
 
-    Loader context: ``page_url`` (the URL fetched) and ``base_url``; ``url`` once loaded.
+    Loader context: ``page_url`` (the URL fetched), ``base_url`` and ``repair`` (the page's
+    ``TextRepair``, which counts the values it repairs); ``url`` once loaded.
     """
 
     default_item_class = ArticleItem

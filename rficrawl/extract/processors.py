@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import urljoin
 
-from rficrawl.extract.cleaning import normalize_text
+from rficrawl.extract.cleaning import browser_url, is_web_url, normalize_text
+from rficrawl.extract.repair import repair_text
 from rficrawl.urls import UrlKind, canonical_article_url, classify, to_public
 
 # An hreflang is a BCP 47 language tag (zh-Hans, pt-BR): letters, digits and hyphens. It becomes
@@ -59,24 +59,34 @@ def unique_media(values: Iterable[Mapping]) -> list:
     return list(by_url.values())
 
 
+def text(value: str, loader_context: Mapping) -> str | None:
+    """A text value, repaired (``rficrawl.extract.repair``, counted in the page's
+    ``TextRepair`` when the loader has one) and its whitespace normalised; None when nothing is
+    left (a headline of one space, U+00A0 or control characters is no headline: the next source
+    answers)."""
+    repair = loader_context.get("repair")
+    value = repair.text(value, "page") if repair is not None else repair_text(value)
+    return normalize_text(value) or None
+
+
 def absolute_public_url(value: str, loader_context: Mapping) -> str | None:
-    """A link of the page, absolute; on RFI as its public www.rfi.fr URL even when the page
-    came from a mirror (``rficrawl.urls.to_public``)."""
-    value = normalize_text(value)
-    if not value:
+    """A link of the page, absolute as a browser reads it; on RFI as its public www.rfi.fr URL
+    even when the page came from a mirror (``rficrawl.urls.to_public``). None for anything but
+    an http(s) URL (``javascript:``, ``data:``): no field links elsewhere."""
+    if not isinstance(value, str) or not value.strip():
         return None
-    return to_public(urljoin(loader_context["page_url"], value), loader_context["base_url"])
+    url = to_public(browser_url(value, loader_context["page_url"]), loader_context["base_url"])
+    return url if is_web_url(url) else None
 
 
 def canonical_url(value: str, loader_context: Mapping) -> str | None:
     """The public canonical URL of an article (``rficrawl.urls.canonical_article_url``), or
     None when the source gives no http(s) URL (a saved file's own ``file://`` address)."""
-    value = normalize_text(value)
-    if not value:
+    if not isinstance(value, str) or not value.strip():
         return None
-    url = canonical_article_url(urljoin(loader_context["page_url"], value),
+    url = canonical_article_url(browser_url(value, loader_context["page_url"]),
                                 loader_context["base_url"])
-    return url if url.startswith(("https://", "http://")) else None
+    return url if is_web_url(url) else None
 
 
 def section_slug(value: str, loader_context: Mapping) -> str | None:
@@ -84,10 +94,9 @@ def section_slug(value: str, loader_context: Mapping) -> str | None:
     ``asie-pacifique``), from a link to the section's page (``/fr/asie-pacifique/``; a programme
     for an episode: ``/fr/podcasts/{show}/``) or from the article's own URL
     (``/fr/asie-pacifique/20211209-...``). None for a link to anything else (the edition front)."""
-    value = normalize_text(value)
-    if not value:
+    if not isinstance(value, str) or not value.strip():
         return None
-    info = classify(urljoin(loader_context["page_url"], value), loader_context["base_url"])
+    info = classify(browser_url(value, loader_context["page_url"]), loader_context["base_url"])
     if info.kind in (UrlKind.PODCAST_SHOW, UrlKind.PODCAST_EPISODE):
         return info.show
     if info.kind in (UrlKind.SECTION, UrlKind.ARTICLE, UrlKind.LIST_PAGE):
@@ -113,14 +122,11 @@ def clean_image(value: Mapping, loader_context: Mapping) -> dict | None:
 
 
 def clean_media(value: Mapping, loader_context: Mapping) -> dict | None:
-    url = value.get("url")
-    if not url:
+    """A player's media; None without an http(s) URL (a ``data:`` URL is no recording)."""
+    url = absolute_public_url(value.get("url"), loader_context)
+    if url is None:
         return None
-    return {
-        "kind": value.get("kind"),
-        "url": absolute_public_url(url, loader_context),
-        "duration": value.get("duration"),
-    }
+    return {"kind": value.get("kind"), "url": url, "duration": value.get("duration")}
 
 
 def clean_twins(value: Mapping, loader_context: Mapping) -> dict | None:

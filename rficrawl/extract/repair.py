@@ -1,10 +1,11 @@
-"""Text repaired once, where it enters the extractor: the parsed page and the JSON in it.
+"""Text repaired once, where it enters the extractor: the values read from the page and its JSON.
 
-A page can hold characters that no later stage can take. A control character in an attribute
-makes lxml refuse to set it ("All strings must be XML compatible"); a JSON ``"\\ud83d"`` escape
-gives a lone surrogate, which UTF-8 cannot encode, so neither the content hash nor BSON nor a
-JSON lines file can take it. Rather than guarding every field, ``repair_text`` is applied to
-every string as it leaves the parsers, so everything after it sees valid text:
+A page can hold characters that no later stage can take. A control character is no XML text:
+lxml, and any consumer that writes XML, refuses it ("All strings must be XML compatible"); a
+JSON ``"\\ud83d"`` escape gives a lone surrogate, which UTF-8 cannot encode, so neither the
+content hash nor BSON nor a JSON lines file can take it. Rather than guarding every field,
+``repair_text`` is applied to every string as the extractor reads it, so everything after it
+sees valid text:
 
 - a lone surrogate becomes U+FFFD, the replacement character a decoder writes for bytes it
   cannot read;
@@ -16,10 +17,13 @@ every string as it leaves the parsers, so everything after it sees valid text:
 What remains is valid UTF-8 and valid XML 1.0 text. DEL and the C1 controls (U+007F-U+009F) are
 both, and are kept: they can carry meaning (a page decoded with the wrong code page).
 
-``TextRepair`` applies it to one page: the whole lxml tree, walked only when the page's bytes
-may hold such a character (a raw control byte or a numeric character reference to one; libxml2
-turns a NUL and a surrogate reference into U+FFFD itself), and every JSON value read from a
-``<script>``. It counts what it changed, so the extractor can say so in its log.
+``TextRepair`` applies it to one page, counting what it changed so that the extractor can say so
+in its log: to every JSON value read from a ``<script>`` as it is loaded, to every text value as
+the loader's input processors take it (``rficrawl.extract.processors.text``), and, once the item
+is made, to every string of the item (``TextRepair.item``), before the word count and the content
+hash are made from it. Values are repaired where they are read rather than in the whole parsed
+page: a page is half a megabyte of which an item reads a few kilobytes, and a check of all its
+bytes cost a sixth of a parse.
 """
 
 from __future__ import annotations
@@ -27,18 +31,11 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Mapping, MutableMapping
 from typing import Any
-
-from lxml import etree
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WHITESPACE_CONTROLS = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f")
-_CONTROL_BYTES = bytes(code for code in range(32) if code not in (9, 10, 13))
-# The number of a numeric character reference after its "&#" (the tokenizer needs no ";").
-_REFERENCE_NUMBER = re.compile(rb"[xX]([0-9a-fA-F]+)|([0-9]+)")
-_PROBE = "".join(map(chr, _CONTROL_BYTES)) + "&#"
 # JSON escapes of what repair_text changes: C0 controls, surrogates, U+FFFE/U+FFFF.
 _JSON_ESCAPE = re.compile(r"\\u(?:00[01][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])")
 
@@ -58,45 +55,6 @@ def _replacement(match: re.Match) -> str:
     return " " if character in _WHITESPACE_CONTROLS else ""
 
 
-def may_need_repair(body: bytes, encoding: str) -> bool:
-    """Whether a page's tree may hold text that ``repair_text`` would change.
-
-    Cheap (scans of the bytes in C, a fraction of the parse) so that clean pages, nearly all of
-    them, skip the walk of their tree. Conservative: a page in an encoding where control
-    characters are not single bytes (UTF-16...) is always walked, and so is one with a
-    reference beyond Unicode.
-    """
-    if not _controls_are_bytes(encoding):
-        return True
-    # One memchr per byte value, and a walk over the "#"s (a few hundred in a page): both
-    # several times faster than a regex over the page's bytes.
-    if any(byte in body for byte in _CONTROL_BYTES):
-        return True
-    at = body.find(b"#")
-    while at >= 0:
-        if at and body[at - 1] == 0x26:  # "&#": a numeric character reference
-            number = _REFERENCE_NUMBER.match(body, at + 1)
-            if number is not None:
-                hexadecimal, decimal = number.groups()
-                digits = (hexadecimal or decimal).lstrip(b"0") or b"0"
-                if len(digits) > 7:  # beyond Unicode (and maybe too long for int() to read)
-                    return True
-                code = int(digits, 16) if hexadecimal else int(digits)
-                if code > 0x10FFFF or _NOT_XML.match(chr(code)):
-                    return True
-        at = body.find(b"#", at + 1)
-    return False
-
-
-@lru_cache(maxsize=32)
-def _controls_are_bytes(encoding: str) -> bool:
-    """Whether the encoding writes control characters and ``&#`` as their ASCII bytes."""
-    try:
-        return _PROBE.encode(encoding) == _PROBE.encode("ascii")
-    except (LookupError, UnicodeError):
-        return False
-
-
 class TextRepair:
     """Repairs the text of one page and counts the values it changed, by where they were."""
 
@@ -112,13 +70,13 @@ class TextRepair:
     def load_json(self, text: str, where: str) -> Any:
         """The JSON value of a script of the page, every string in it repaired, keys included.
 
-        ``text`` comes from the page's tree, already repaired: only a JSON escape (``\\u0000``,
-        ``\\ud83d``) can still give such a character, so the value is walked only when the text
-        holds one. Raises ``ValueError`` when the text is not JSON, ``RecursionError`` when it
+        The value is walked only when the text holds such a character or a JSON escape that gives
+        one (``\\u0000``, ``\\ud83d``), which few pages do. Raises ``ValueError`` when the text is not JSON, ``RecursionError`` when it
         nests deeper than Python's recursion limit.
         """
         value = json.loads(text, strict=False)
-        return self._json(value, where) if _JSON_ESCAPE.search(text) else value
+        needs_walk = _JSON_ESCAPE.search(text) or _NOT_XML.search(text)
+        return self._json(value, where) if needs_walk else value
 
     def _json(self, value: Any, where: str) -> Any:
         if isinstance(value, str):
@@ -129,40 +87,14 @@ class TextRepair:
             return [self._json(item, where) for item in value]
         return value
 
-    def tree(self, root: etree._Element, where: str = "page") -> None:
-        """Repair the text, tails and attribute values of every element in place.
-
-        An attribute whose name holds such a character is removed: lxml cannot even look it up
-        (and parsel's ``.attrib`` reads every attribute), and no field is read from one. Element
-        names are left as they are: no field is read from an unknown element, and the body's
-        allow-list drops it.
-        """
-        for element in root.iter():
-            if element.text and _NOT_XML.search(element.text):
-                element.text = self.text(element.text, where)
-            if element.tail and _NOT_XML.search(element.tail):
-                element.tail = self.text(element.tail, where)
-            if not isinstance(element.tag, str):
-                continue
-            attributes = element.items()
-            if any(_NOT_XML.search(name) or _NOT_XML.search(value) for name, value in attributes):
-                element.attrib.clear()
-                for name, value in attributes:
-                    if _NOT_XML.search(name) or not _set(element, name, self.text(value, where)):
-                        self.changed[where] += 1
+    def item(self, item: MutableMapping[str, Any], where: str = "page") -> None:
+        """Repair every string of an item in place: its values, in lists and objects, and the
+        keys of its objects."""
+        for name, value in list(item.items()):
+            item[name] = self._json(value, where)
 
     def summary(self) -> str:
         """``"2 values of the page, 1 of the JSON-LD"``; empty when nothing was changed."""
         parts = [f"{count} value{'s' if count > 1 else ''} of the {where}"
                  for where, count in self.changed.items()]
         return ", ".join(parts)
-
-
-def _set(element: etree._Element, name: str, value: str) -> bool:
-    """Set an attribute again; False for a name lxml refuses (one with ``{``, its namespace
-    syntax), which the HTML parser accepted."""
-    try:
-        element.set(name, value)
-    except ValueError:
-        return False
-    return True

@@ -1,13 +1,13 @@
 """The four sources of an RFI article page, each read once from one parse of the page.
 
-``ArticlePage`` parses the response with lxml (once: parsing is the crawler's main CPU cost) and
-finds the JSON-LD ``NewsArticle``, the head's meta and link tags, the ``datalayer`` JSON and the
-article's template. Text is repaired as it leaves the parsers (``rficrawl.extract.repair``): the
-tree once parsed, each JSON value once loaded. Each source class has one method per field it can
-answer, returning raw values that the loader's input processors clean
-(``rficrawl.extract.loader``). A method that has nothing returns None; a source that is missing
-or broken answers nothing, never raises. The schema (``rficrawl.items``) names, for each field,
-the sources asked and their order, by the names below.
+``ArticlePage`` parses the response once (parsing is the crawler's main CPU cost), as a browser
+does (``rficrawl.extract.parsing``), and finds the JSON-LD ``NewsArticle``, the head's meta and
+link tags, the ``datalayer`` JSON and the article's template. Text is repaired as it is read
+(``rficrawl.extract.repair``): each JSON value once loaded, the rest by the loader and the
+extractor. Each source class has one method per field it can answer, returning raw values that
+the loader's input processors clean (``rficrawl.extract.loader``). A method that has nothing returns None; a source
+that is missing or broken answers nothing, never raises. The schema (``rficrawl.items``) names,
+for each field, the sources asked and their order, by the names below.
 """
 
 from __future__ import annotations
@@ -17,31 +17,18 @@ from datetime import timedelta
 from functools import cached_property
 
 import isodate
-from lxml import etree
 from scrapy.http import TextResponse
+from selectolax.lexbor import LexborNode
 
 from rficrawl.extract.cleaning import normalize_text
-from rficrawl.extract.repair import TextRepair, may_need_repair
+from rficrawl.extract.parsing import parse_article_page
+from rficrawl.extract.repair import TextRepair
 
 JSONLD, META, DOM, DATALAYER = "jsonld", "meta", "dom", "datalayer"
 
-
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-_HEAD_META = etree.XPath("/html/head/meta")
-_HEAD_LINKS = etree.XPath("/html/head/link[@href]")
-_BREADCRUMB = etree.XPath(f".//nav[{_has_class('m-breadcrumb')}]//li/a")
-_TIMES = etree.XPath(".//time/@datetime")
-_AUTHORS = etree.XPath(f".//a[{_has_class('m-from-author__name')}]")
-_TAGS = etree.XPath(f".//a[{_has_class('a-hot-tag')}]")
-_PART_SEARCH = {
-    name: etree.XPath(f".//*[{_has_class(name)}]")
-    for name in ("t-content__section", "t-content__chapo", "t-content__dates",
-                 "t-content__main-media", "t-content__authors", "t-content__body",
-                 "t-content__tags")
-}
+# The parts of the article template that the sources read, by their class.
+PARTS = ("t-content__section", "t-content__chapo", "t-content__dates", "t-content__main-media",
+         "t-content__authors", "t-content__body", "t-content__tags")
 _TEMPLATE = re.compile(r"\bt-content--([a-z-]+)")
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                  "LiveBlogPosting", "BlogPosting"}
@@ -67,18 +54,15 @@ def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _text(element: etree._Element | None) -> str | None:
-    return normalize_text(element.xpath("string()")) if element is not None else None
+def _text(node: LexborNode | None) -> str | None:
+    return normalize_text(node.text()) if node is not None else None
 
 
-def _find_content(root: etree._Element) -> etree._Element | None:
-    """The page's ``div.t-content`` (the template's root), looked for inside ``<main>``."""
-    for main in root.iter("main"):
-        for div in main.iter("div"):
-            classes = div.get("class")
-            if classes and "t-content" in classes.split():
-                return div
-    return None
+def _children(node: LexborNode | None, tag: str | None = None):
+    """The element children of a node (of one tag name when given)."""
+    for child in node.iter() if node is not None else ():
+        if child.is_element_node and (tag is None or child.tag == tag):
+            yield child
 
 
 def _player_media(data: object) -> list[dict]:
@@ -97,56 +81,46 @@ class ArticlePage:
 
     def __init__(self, response: TextResponse):
         self.response = response
-        parser = etree.HTMLParser(encoding=response.encoding, remove_comments=True,
-                                  collect_ids=False, huge_tree=True)
-        root = etree.fromstring(response.body or b"<html></html>", parser)
-        self.root = root if root is not None else etree.fromstring(b"<html></html>", parser)
+        self.tree = parse_article_page(response)
+        self.root = self.tree.root
         self.repair = TextRepair()
-        if may_need_repair(response.body, response.encoding):
-            self.repair.tree(self.root)
-        self.content = _find_content(self.root)
-        self._jsonld_scripts: list[etree._Element] = []
-        self._datalayer_script: etree._Element | None = None
-        for script in self.root.iter("script"):
-            if script.get("type") == "application/ld+json":
-                self._jsonld_scripts.append(script)
-            elif script.get("id") == "datalayer" and self._datalayer_script is None:
-                self._datalayer_script = script
+        # The template's root, inside <main>; the article wrapper inside it.
+        self.content = self.tree.css_first("main div.t-content")
         scope = self.content if self.content is not None else self.root
-        self.article = next((element for element in scope.iter("article")
-                             if "t-content__article-wrapper" in (element.get("class") or "")),
-                            scope)
-        self._parts: dict[str, etree._Element] = {}
+        self.article = scope.css_first("article[class*='t-content__article-wrapper']") or scope
+        self._parts: dict[str, LexborNode | None] = {}
         for parent in (self.article, self.content):
-            for child in parent if parent is not None else ():
+            for child in _children(parent):
                 if child.tag == "h1":
                     self._parts.setdefault("h1", child)
-                for name in (child.get("class") or "").split():
+                for name in (child.attrs.get("class") or "").split():
                     self._parts.setdefault(name, child)
         self.body = self.part("t-content__body")
 
-    def load_json(self, script: etree._Element, where: str) -> object:
+    def load_json(self, script: LexborNode, where: str) -> object:
         """The JSON of a ``<script>``, its strings repaired; None when it does not parse, or
         nests deeper than Python's recursion limit lets the parser or the repair walk go."""
         try:
-            return self.repair.load_json(script.text or "", where)
+            return self.repair.load_json(script.text(), where)
         except (ValueError, RecursionError):
             return None
 
-    def part(self, name: str) -> etree._Element | None:
+    def part(self, name: str) -> LexborNode | None:
         """A part of the article template by its class (``t-content__body``...) or ``h1``.
 
         The 2025 template has them as children of the article (tags: of the template's root),
-        found in one pass; other layouts fall back to a search of the article.
+        found in one pass; other layouts fall back to a search of the article, then of the
+        template's root, then of ``<main>``: a stray end tag before a part (``</div>`` in a
+        headline) closes the elements around it, and a browser shows it after them.
         """
         if name in self._parts:
             return self._parts[name]
-        if name == "h1":
-            found = next(self.article.iter("h1"), None)
-        else:
-            found = next(iter(_PART_SEARCH[name](self.article)), None)
-            if found is None and name == "t-content__tags" and self.content is not None:
-                found = next(iter(_PART_SEARCH[name](self.content)), None)
+        selector = "h1" if name == "h1" else f".{name}"
+        found = self.article.css_first(selector)
+        if found is None and self.content is not None:
+            found = self.content.css_first(selector)
+        if found is None:
+            found = self.tree.css_first(f"main {selector}")
         self._parts[name] = found
         return found
 
@@ -155,7 +129,7 @@ class ArticlePage:
         """The page template, from ``t-content--{template}`` (article, page-builder, video...)."""
         if self.content is None:
             return None
-        match = _TEMPLATE.search(self.content.get("class", ""))
+        match = _TEMPLATE.search(self.content.attrs.get("class") or "")
         return match.group(1) if match else None
 
     @cached_property
@@ -163,7 +137,7 @@ class ArticlePage:
         """Every object of the page's JSON-LD scripts (their ``@graph`` members included), each
         script loaded once."""
         objects = []
-        for script in self._jsonld_scripts:
+        for script in self.tree.css("script[type='application/ld+json']"):
             for node in _as_list(self.load_json(script, "JSON-LD")):
                 if isinstance(node, dict):
                     objects += [candidate for candidate in [node, *_as_list(node.get("@graph"))]
@@ -187,10 +161,12 @@ class ArticlePage:
 
     @cached_property
     def meta(self) -> dict[str, list[str]]:
+        """The head's meta tags, by their lowercased property or name."""
         meta: dict[str, list[str]] = {}
-        for element in _HEAD_META(self.root):
-            key = element.get("property") or element.get("name")
-            content = element.get("content")
+        for element in _children(self.tree.head, "meta"):
+            attributes = element.attrs
+            key = attributes.get("property") or attributes.get("name")
+            content = attributes.get("content")
             if key and content is not None:
                 meta.setdefault(key.lower(), []).append(content)
         return meta
@@ -198,12 +174,17 @@ class ArticlePage:
     @cached_property
     def links(self) -> list[tuple[str, str | None, str]]:
         """The head's links as (rel, hreflang, href)."""
-        return [(link.get("rel", "").lower(), link.get("hreflang"), link.get("href"))
-                for link in _HEAD_LINKS(self.root)]
+        links = []
+        for link in _children(self.tree.head, "link"):
+            attributes = link.attrs
+            if attributes.get("href") is not None:
+                links.append(((attributes.get("rel") or "").lower(), attributes.get("hreflang"),
+                              attributes.get("href")))
+        return links
 
     @cached_property
     def datalayer(self) -> dict:
-        script = self._datalayer_script
+        script = self.tree.css_first("script#datalayer")
         data = self.load_json(script, "datalayer") if script is not None else None
         return data if isinstance(data, dict) else {}
 
@@ -332,18 +313,19 @@ class DomSource:
         return next((href for rel, _, href in self.page.links if rel == "canonical"), None)
 
     def language(self):
-        return self.page.root.get("lang")
+        return self.page.root.attrs.get("lang") if self.page.root is not None else None
 
-    def _section_link(self) -> etree._Element | None:
+    def _section_link(self) -> LexborNode | None:
         """The breadcrumb's last link (home > section), unless it links home only."""
-        links = _BREADCRUMB(self.page.content) if self.page.content is not None else []
+        content = self.page.content
+        links = content.css("nav.m-breadcrumb li a") if content is not None else []
         return links[-1] if len(links) > 1 else None
 
     def section(self):
         """The breadcrumb's section link, else the page's canonical URL (which holds the
         section of a dated article: /fr/asie-pacifique/20211209-...)."""
         link = self._section_link()
-        return link.get("href") if link is not None else self.url()
+        return link.attrs.get("href") if link is not None else self.url()
 
     def section_name(self):
         return _text(self._section_link())
@@ -362,8 +344,9 @@ class DomSource:
 
     def authors(self):
         scope = self.page.part("t-content__authors")
-        return [{"name": _text(a), "url": a.get("href")}
-                for a in _AUTHORS(scope if scope is not None else self.article)]
+        return [{"name": _text(a), "url": a.attrs.get("href")}
+                for a in (scope if scope is not None else self.article).css(
+                    "a.m-from-author__name")]
 
     def published_at(self):
         dates = self._dates()
@@ -375,36 +358,39 @@ class DomSource:
 
     def _dates(self) -> list[str]:
         part = self.page.part("t-content__dates")
-        return _TIMES(part) if part is not None else []
+        if part is None:
+            return []
+        return [time.attrs.get("datetime") for time in part.css("time[datetime]")]
 
     def image(self):
         media = self.page.part("t-content__main-media")
-        figure = next(media.iter("figure"), None) if media is not None else None
+        figure = media.css_first("figure") if media is not None else None
         if figure is None:
             return None
-        image = next(figure.iter("img"), None)
-        spans = [_text(span) for span in figure.xpath("./figcaption/span")]
-        caption = spans[0] if spans else _text(next(figure.iter("figcaption"), None))
+        image = figure.css_first("img")
+        spans = [_text(span) for caption in _children(figure, "figcaption")
+                 for span in _children(caption, "span")]
+        caption = spans[0] if spans else _text(figure.css_first("figcaption"))
         return {
-            "url": image.get("src") if image is not None else None,
-            "caption": caption or (image.get("alt") if image is not None else None),
+            "url": image.attrs.get("src") if image is not None else None,
+            "caption": caption or (image.attrs.get("alt") if image is not None else None),
             "credit": spans[1] if len(spans) > 1 else None,
         }
 
     def tags(self):
         part = self.page.part("t-content__tags")
-        return [_text(a) for a in _TAGS(part)] if part is not None else []
+        return [_text(a) for a in part.css("a.a-hot-tag")] if part is not None else []
 
     def media(self):
         """Players of the article: RFI's player JSON (``script[data-media-id]``, the markup of the
         site's radio player) and plain ``<audio>``/``<video>`` elements."""
         media = []
-        for element in self.article.iter("script", "audio", "video"):
+        for element in self.article.css("script[data-media-id], audio, video"):
             if element.tag == "script":
-                if element.get("data-media-id") is not None:
-                    media.extend(_player_media(self.page.load_json(element, "player JSON")))
+                media.extend(_player_media(self.page.load_json(element, "player JSON")))
                 continue
-            sources = [element.get("src")] + [s.get("src") for s in element.iter("source")]
+            sources = [element.attrs.get("src")] + [source.attrs.get("src")
+                                                    for source in element.css("source")]
             url = next((src for src in sources if src), None)
             if url:
                 media.append({"kind": element.tag, "url": url, "duration": None})

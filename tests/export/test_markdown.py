@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from lxml import html
+from markdown_it import MarkdownIt
 
 from rficrawl.dates import jsonable
 from rficrawl.export.markdown import (
@@ -134,8 +135,12 @@ def test_main_image_url_asks_for_1280_16x9():
 
 
 def test_title_brackets_are_escaped():
+    """As character references: the link's text reads the same rendered and shown raw."""
     doc = {"title": "Le [vrai] titre", "url": "https://www.rfi.fr/fr/x", "body_html": "<p>x</p>"}
-    assert "[Le \\[vrai\\] titre](https://www.rfi.fr/fr/x)" in render_markdown(doc)
+    document = render_markdown(doc)
+    assert "[Le &#91;vrai&#93; titre](https://www.rfi.fr/fr/x)" in document
+    rendered = MarkdownIt("commonmark").render(document)
+    assert '<h2><a href="https://www.rfi.fr/fr/x">Le [vrai] titre</a></h2>' in rendered
 
 
 def test_exporter_needs_a_directory_when_the_feed_is_not_a_local_file(item):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from lxml import html
+from selectolax.lexbor import LexborHTMLParser
 
 from rficrawl.extract.article import extract_article
 from rficrawl.extract.cleaning import clean_body
@@ -42,10 +43,14 @@ HOSTILE_BODY = """
 """
 
 
+def body_element(markup: str):
+    """The body div as the extractor has it: parsed as a browser parses it."""
+    return LexborHTMLParser(markup, scripting=True).css_first("div.t-content__body")
+
+
 @pytest.fixture
 def cleaned():
-    body = html.fromstring(HOSTILE_BODY)
-    return clean_body(body, PAGE_URL)
+    return clean_body(body_element(HOSTILE_BODY), PAGE_URL)
 
 
 def test_no_script_style_iframe_handler_or_javascript_url(cleaned):
@@ -97,7 +102,7 @@ def test_real_capture_body_is_safe_and_absolute():
 
 
 def test_text_lying_in_container_blocks_is_kept_as_paragraphs():
-    body = html.fromstring(
+    body = body_element(
         '<div class="t-content__body"><div>Intro <em>en ligne</em><p>Un paragraphe</p>suite'
         "</div><div><p> </p></div><p>Fin<br>de ligne</p></div>"
     )

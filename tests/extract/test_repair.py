@@ -12,12 +12,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from lxml import etree
 
 from rficrawl.extract.article import NotAnArticle, content_hash, extract_article
-from rficrawl.extract.repair import TextRepair, may_need_repair, repair_text
+from rficrawl.extract.repair import TextRepair, repair_text
 from rficrawl.store.validation import storable_document
-from testbed.captures import CAPTURES, capture_bytes
+from testbed.captures import CAPTURES
 from tests.extract import pages
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -72,52 +71,32 @@ def test_content_hash_never_raises():
     assert content_hash("台湾", "导语", "正文") == content_hash("台湾", "导语", "正文", [])
 
 
-# --- which pages are walked ----------------------------------------------------------------------
+# --- where it is applied --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [pages.ARTICLE, pages.FRONT])
-def test_real_pages_are_not_walked(name):
-    """The real captures hold no such character: the cheap check spares them the walk."""
-    assert not may_need_repair(capture_bytes(name), "utf-8")
-
-
-@pytest.mark.parametrize("snippet, walked", [
-    (b"\x01", True),
-    (b"\x00", True),
-    (b"&#1;", True),
-    (b"&#x1B", True),  # the tokenizer needs no ";"
-    (b"&#0000031;", True),
-    (b"&#xFFFE;", True),
-    (b"&#55357;", True),  # a surrogate
-    (b"&#1114112;", True),  # beyond Unicode
-    (b"&#" + b"9" * 5000 + b";", True),  # more digits than int() reads
-    (b"&#x00000000041;", False),  # "A", with leading zeros
-    (b"&#9;&#10;&#x0D;", False),
-    (b"&#x1F600;&#039;&#x4E2D;", False),
-    (b"#1 &amp;#1;", False),  # not a reference
-])
-def test_which_bytes_make_a_page_walked(snippet, walked):
-    assert may_need_repair(b"<p>" + snippet + b"</p>", "utf-8") is walked
-
-
-def test_pages_in_wider_encodings_are_always_walked():
-    assert may_need_repair("<p>ok</p>".encode("utf-16"), "utf-16")
-    assert not may_need_repair("<p>ok</p>".encode("gb18030"), "gb18030")
-
-
-def test_tree_repair_fixes_text_tails_and_attributes():
-    parser = etree.HTMLParser(encoding="utf-8")
-    root = etree.fromstring(
-        b'<p><a x\x01y="1" href="/a&#1;b" title="t\x0ct">one\x02</a>two&#x1b;<b>\x7f</b></p>',
-        parser,
-    )
+def test_item_repair_reaches_every_string_and_key():
     repair = TextRepair()
-    repair.tree(root)
-    link = root.find(".//a")
-    assert link.items() == [("href", "/ab"), ("title", "t t")]  # the dirty name is dropped
-    assert (link.text, link.tail, root.find(".//b").text) == ("one", "two", "\x7f")
-    assert repair.changed == {"page": 5}
-    assert repair.summary() == "5 values of the page"
+    item = {"title": "a\x01b", "authors": [{"name": "c\x0cd", "url": None}],
+            "twin_urls": {"zh\x02": "e"}, "word_count": 3, "tags": ["ok"]}
+    repair.item(item)
+    assert item == {"title": "ab", "authors": [{"name": "c d", "url": None}],
+                    "twin_urls": {"zh": "e"}, "word_count": 3, "tags": ["ok"]}
+    assert repair.changed == {"page": 3}
+    assert repair.summary() == "3 values of the page"
+
+
+def test_raw_control_characters_in_a_script_are_repaired():
+    repair = TextRepair()
+    assert repair.load_json('{"headline": "a\x01b"}', "JSON-LD") == {"headline": "ab"}
+    assert repair.changed == {"JSON-LD": 1}
+
+
+def test_a_dom_title_of_control_characters_only_falls_back_to_the_next_source(reference):
+    """Repaired as the loader takes it, the h1 is empty: the datalayer's title answers."""
+    body = pages.replace_once(pages.article_bytes(), b'"headline": "', b'"headline": "", "x": "')
+    body = re.sub(rb'(<meta property="og:title" content=")[^"]*"', rb'\1"', body, count=1)
+    body = re.sub(rb"(<h1 [^>]*>)[^<]*", lambda found: found[1] + b"&#1;\x02", body, count=1)
+    assert extract_article(pages.response(body))["title"] == reference["title"]
 
 
 def test_json_escapes_are_repaired_in_keys_and_values():
