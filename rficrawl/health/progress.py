@@ -2,7 +2,7 @@
 
 On a terminal (``RFICRAWL_HEALTH_PROGRESS = "auto"`` and stderr a terminal, no ``LOG_FILE``)
 a live table with rich, redrawn every second below the log: per edition, pages, articles, new,
-dropped and errors, and the totals with the store's revised and unchanged. Elsewhere (a log
+revised, unchanged, dropped and errors, and their totals. Elsewhere (a log
 file, scrapyd) the same figures go out as one INFO log line every
 ``RFICRAWL_HEALTH_PROGRESS_INTERVAL`` seconds. When the spider closes, a summary table (the
 same counts, the duration and the monitors' verdict) is printed on the terminal, or logged.
@@ -112,12 +112,16 @@ class CrawlProgress:
         }
 
     def line(self) -> str:
-        """The log line: totals, then each edition's pages/articles/new."""
+        """The log line: totals, then each edition's pages (p), articles (a), new (n), and the
+        revised (r), unchanged (u), dropped (d) and errors (e) it has."""
         totals = self.totals()
         head = ", ".join(f"{name} {_number(value)}" for name, value in totals.items())
         figures = self.tally.figures()
         editions = "; ".join(
             f"{edition} {f['pages']}p {f['articles']}a {_number(f['new'])}n"
+            + (f" {f['revised']}r" if f["revised"] else "")
+            + (f" {f['unchanged']}u" if f["unchanged"] else "")
+            + (f" {f['dropped']}d" if f["dropped"] else "")
             + (f" {f['errors']}e" if f["errors"] else "")
             for edition, f in figures.items())
         return f"{head} in {self.tally.elapsed:.0f} s" + (f" | {editions}" if editions else "")
@@ -136,8 +140,9 @@ class CrawlProgress:
                        "dropped", "errors"):
             table.add_column(column, justify="left" if column == "edition" else "right")
         for edition, f in self.tally.figures().items():
-            table.add_row(edition, str(f["pages"]), str(f["articles"]), _number(f["new"]), "",
-                          "", str(f["dropped"]), str(f["errors"]))
+            table.add_row(edition, str(f["pages"]), str(f["articles"]), _number(f["new"]),
+                          _number(f["revised"]), _number(f["unchanged"]), str(f["dropped"]),
+                          str(f["errors"]))
         table.add_row("all", *(_number(totals[name]) for name in (
             "pages", "articles", "new", "revised", "unchanged", "dropped", "errors")),
             style="bold")

@@ -24,7 +24,9 @@ from rficrawl.items import ARTICLE_FIELDS
 WATCHED_FIELDS: dict[str, str] = {
     name: spec.coverage for name, spec in ARTICLE_FIELDS.items() if spec.coverage
 }
-NEW_BY_EDITION = "rficrawl/store/new_by_edition/"
+# The store's per-edition stats: new, revised (updated) and unchanged articles.
+BY_EDITION = "rficrawl/store/{kind}_by_edition/"
+NEW_BY_EDITION = BY_EDITION.format(kind="new")
 EMPTY = (None, "", [], {})
 # Pages of no edition (robots.txt, the sitemaps' index).
 OTHER = "other"
@@ -93,11 +95,17 @@ class CrawlTally:
 
     def new(self) -> Counter[str] | None:
         """New articles per edition, from the store's stats; None when nothing is stored."""
-        stats = self.crawler.stats.get_stats()
+        return self.stored("new")
+
+    def stored(self, kind: str) -> Counter[str] | None:
+        """Articles per edition the store found ``new``, ``updated`` (revised) or
+        ``unchanged``, from its stats; None when nothing is stored."""
         if self.crawler.settings.get("MONGO_URI") in (None, ""):
             return None
-        return Counter({key[len(NEW_BY_EDITION):]: value for key, value in stats.items()
-                        if key.startswith(NEW_BY_EDITION)})
+        prefix = BY_EDITION.format(kind=kind)
+        stats = self.crawler.stats.get_stats()
+        return Counter({key[len(prefix):]: value for key, value in stats.items()
+                        if key.startswith(prefix)})
 
     def failed_fetches(self, edition: str) -> int:
         """HTTP errors and attempts that got no response (DNS, refused, timed out)."""
@@ -112,13 +120,15 @@ class CrawlTally:
 
     def figures(self) -> dict[str, Any]:
         """Everything per edition, as the ``crawls`` record keeps it for later crawls."""
-        new = self.new()
+        new, revised, unchanged = (self.stored(kind) for kind in ("new", "updated", "unchanged"))
         per_edition = {}
         for edition in self.editions():
             per_edition[edition] = {
                 "pages": self.pages[edition],
                 "articles": self.articles[edition],
                 "new": None if new is None else new[edition],
+                "revised": None if revised is None else revised[edition],
+                "unchanged": None if unchanged is None else unchanged[edition],
                 "dropped": self.dropped[edition],
                 "errors": self.failed_fetches(edition),
                 "fields": dict(self.fields[edition]),

@@ -160,8 +160,9 @@ class StoragePipeline:
         stats = self.crawler.stats
         for name in ("new", "updated", "unchanged", "stale"):
             stats.inc_value(STATS_PREFIX + name, getattr(result, name))
-        for edition, new in result.new_by_edition.items():
-            stats.inc_value(f"{STATS_PREFIX}new_by_edition/{edition}", new)
+        for kind in ("new", "updated", "unchanged"):
+            for edition, count in getattr(result, f"{kind}_by_edition").items():
+                stats.inc_value(f"{STATS_PREFIX}{kind}_by_edition/{edition}", count)
         for _, reason in result.failed:
             stats.inc_value(f"{STATS_PREFIX}failed/{reason}")
         if spilled:

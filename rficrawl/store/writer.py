@@ -53,11 +53,16 @@ class WriteResult:
     stale: int = 0
     # Documents the server refused for a reason of their own (not an outage), with that reason.
     failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
-    # New articles by edition: a front that always has new ones and has none is news.
+    # New articles by edition: a front that always has new ones and has none is news. Revised
+    # and unchanged ones by edition too, for the crawl's progress per edition.
     new_by_edition: Counter[str] = field(default_factory=Counter)
+    updated_by_edition: Counter[str] = field(default_factory=Counter)
+    unchanged_by_edition: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: WriteResult) -> None:
         self.new_by_edition.update(other.new_by_edition)
+        self.updated_by_edition.update(other.updated_by_edition)
+        self.unchanged_by_edition.update(other.unchanged_by_edition)
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -125,6 +130,7 @@ class ArticleWriter:
                 retry.append(doc)  # removed since the insert failed: insert it again
             elif stored.get("content_hash") == doc["content_hash"]:
                 touched.append(stored)
+                result.unchanged_by_edition[doc.get("edition")] += 1
             elif _older(doc, stored):
                 late.append((doc, stored))
             else:
@@ -149,11 +155,14 @@ class ArticleWriter:
         for error in errors:
             result.failed.append((op_docs[error["index"]], f"server_error_{error['code']}"))
         if matched >= len(stale_seen) + len(replacing):
-            result.updated += len(replacing)
+            lost = []
         else:
             lost = self._conflicts([new for new, _, _ in replacing])
-            result.updated += len(replacing) - len(lost)
             retry += lost
+        result.updated += len(replacing) - len(lost)
+        lost_ids = {doc["_id"] for doc in lost}
+        result.updated_by_edition.update(
+            new.get("edition") for new, _, _ in replacing if new["_id"] not in lost_ids)
         return retry
 
     def _by_ids(self, ids: list[Any], projection: dict | None = None) -> dict[Any, dict]:
