@@ -19,7 +19,8 @@ What is recorded is decided by ``meta["rfi_kind"]``: articles and podcast episod
 fronts, lists, archive days, feeds and sitemaps when ``WARC_LISTINGS`` is on (a listing whose
 payload is the one recorded last time for its URL, by this crawl or an earlier one, becomes a
 ``revisit`` record). Stats: ``rficrawl/warc/records/<type>``, ``rficrawl/warc/bytes``,
-``rficrawl/warc/bytes_by_edition/<edition>``, ``rficrawl/warc/files``,
+``rficrawl/warc/bytes_by_edition/<edition>``, ``rficrawl/warc/files`` (and their names,
+``rficrawl/warc/file_names``),
 ``rficrawl/warc/write_errors``.
 """
 
@@ -63,11 +64,11 @@ from rficrawl.warc.capture import (
     SentRequest,
 )
 from rficrawl.warc.digests import DigestIndex
+from rficrawl.warc.usage import FILE_NAMES_STAT, STATS
 from rficrawl.warc.writer import PAYLOAD_NOTE, WarcWriter
 
 logger = logging.getLogger(__name__)
 
-STATS = "rficrawl/warc"
 CRAWL_ID_STAT = "rficrawl/crawl_id"
 # meta key: the plain answer's record, for the browser's rendering of the same request.
 RECORDED = "rficrawl_warc_record"
@@ -177,6 +178,8 @@ class Recorder:
         stats.inc_value(f"{STATS}/bytes_by_edition/{capture.edition}", written.bytes)
         if written.opened:
             stats.inc_value(f"{STATS}/files")
+            stats.set_value(FILE_NAMES_STAT, [*stats.get_value(FILE_NAMES_STAT, []),
+                                              written.opened])
             logger.info("WARC file %s", self.directory / written.opened)
         return written.location
 
