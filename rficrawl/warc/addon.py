@@ -8,6 +8,7 @@ nothing: no file is written and articles carry no ``warc`` pointer.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rficrawl.addons import Feature
@@ -32,8 +33,9 @@ class WarcAddon(Feature):
 
     def defaults(self) -> dict[str, Any]:
         return {
-            # Where the crawl's WARC files go (one set per crawl); empty: no WARC files.
-            "WARC_DIR": "data/warc",
+            # Where the crawl's WARC files go (one set per crawl): $WARC_DIR, else data/warc;
+            # empty: no WARC files.
+            "WARC_DIR": os.environ.get("WARC_DIR", "data/warc"),
             # A file is closed, and the next one opened, once it holds this many bytes
             # (compressed); a file ends with a whole request and response, so it may pass this by
             # one page.
