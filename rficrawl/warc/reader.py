@@ -130,8 +130,11 @@ def read_at(stream: BinaryIO, name: str, offset: int, length: int | None = None)
             source = io.BytesIO(data)
         record = next(iter(ArchiveIterator(source)), None)
         if record is None:
-            raise RecordError("no_record", f"{where}: no WARC record there (the file ends; "
-                              "list the offsets of its records with `warcio index FILE`)")
+            if offset < stream.seek(0, io.SEEK_END):
+                raise RecordError("truncated", f"{where}: the file ends inside the record "
+                                  "that starts here (cut short)")
+            raise RecordError("no_record", f"{where}: no WARC record there (the file ends "
+                              "before; `warcio index FILE` lists the offsets of its records)")
         return _page(record, where)
     except RecordError:
         raise

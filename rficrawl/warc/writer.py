@@ -137,9 +137,14 @@ class WarcWriter:
     def _open(self) -> tuple[str, int]:
         self.directory.mkdir(parents=True, exist_ok=True)
         serial = len(self.files)
-        name = file_name(self.crawl_id, dt.datetime.now(dt.UTC), serial)
-        # "x": never append to (or replace) a file of another crawl.
-        self._file = open(self.directory / name, "xb")  # noqa: SIM115 (closed by _close_file)
+        while True:
+            name = file_name(self.crawl_id, dt.datetime.now(dt.UTC), serial)
+            try:
+                # "x": never append to (or replace) a file already there.
+                self._file = open(self.directory / name, "xb")  # noqa: SIM115 (_close_file)
+                break
+            except FileExistsError:
+                serial += 1
         self._name = name
         self.files.append(name)
         info = self._records.create_warcinfo_record(name, {**self.info, "serial": str(serial)})
