@@ -34,4 +34,4 @@ bench-archive: setup-dev
 	$(PY) bench/archive.py
 
 lint: setup-dev
-	.venv/bin/ruff check rficrawl tests bench
+	.venv/bin/ruff check rficrawl testbed tests bench

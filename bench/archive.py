@@ -29,8 +29,8 @@ lookups and listings <= 50 ms median and <= 1.5x growth, counts and stats <= 1 s
 largest size >= 0.8x the smallest, export memory flat (<= 1.2x).
 
 The server: MONGO_URI when set (in a database of its own, dropped at the end unless --keep), else
-the embedded one that rficrawl.store.server.start_server picks (RFICRAWL_MONGO_SERVER chooses the
-kind) on a free port with its data in a temporary folder.
+the embedded one that rficrawl.ops.mongo.start_server picks (RFICRAWL_MONGO_SERVER chooses the
+kind; testbed.mongo builds the checkout's FerretDB launcher first) on a free port with its data in a temporary folder.
 """
 
 from __future__ import annotations
@@ -56,6 +56,9 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
 import archive_data
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -63,15 +66,16 @@ from pymongo.errors import PyMongoError
 from rficrawl.cli import query as query_commands
 from rficrawl.cli.main import build_parser
 from rficrawl.dates import day_start
+from rficrawl.ops.mongo import EXTERNAL
+from rficrawl.redaction import redact
 from rficrawl.store.addon import StoreAddon
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS, connect, ensure_indexes
 from rficrawl.store.documents import to_document
 from rficrawl.store.known import stored_dates
 from rficrawl.store.queries import article_filter, count_articles, find_article, newest_first
-from rficrawl.store.server import EXTERNAL, redact, start_server
 from rficrawl.store.writer import ArticleWriter
+from testbed.mongo import start_test_server
 
-REPO = Path(__file__).resolve().parents[1]
 # The store's settings as a crawl has them (the store add-on's defaults).
 STORE_DEFAULTS = StoreAddon().defaults()
 MAX_SIZE = 1_000_000
@@ -744,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--chart takes a .svg or .png file name")
 
     data = Path(tempfile.mkdtemp(prefix="bench-archive-"))
-    server = start_server(data)
+    server = start_test_server(data)
     args.uri = server.uri
     client = connect(server.uri, timeout=30)
     name = f"bench_archive_{args.seed}_{uuid.uuid4().hex[:6]}"

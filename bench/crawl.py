@@ -36,15 +36,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from rficrawl.mirror import MirrorServer
-from tests.support.captures import CAPTURES
-from tests.support.mirror_build import (
+from testbed.build import (
     ARTICLE_CAPTURE,
     ArticleDeriver,
     MirrorArticle,
     MirrorBuilder,
     public_url,
 )
+from testbed.captures import CAPTURES
+from testbed.server import MirrorServer
 
 CACHE = REPO / ".cache" / "bench-crawl"
 PER_PAGE = 50

@@ -35,8 +35,10 @@ from pathlib import Path
 import pymongo
 from pymongo import DESCENDING, ReplaceOne, UpdateOne
 
+from rficrawl.ops.ferretdb import build_launcher, ferretdb_argv, find_launcher
+from rficrawl.ops.mongo import ping
+from rficrawl.ops.process import NotReady, free_port, wait_ready
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS, connect, ensure_indexes
-from rficrawl.store.server import ferretdb_argv, ferretdb_launcher, free_port, ping
 
 EDITIONS = ("fr", "en", "es", "pt", "br", "cn", "tw", "ru", "uk", "fa", "vi", "km", "ro", "sw",
             "ha", "ma", "ff")  # fmt: skip
@@ -123,19 +125,16 @@ class Server:
     def __init__(self, data: Path, planner: bool, args: list[str] = ()):
         self.port = free_port()
         self.uri = f"mongodb://127.0.0.1:{self.port}"
-        argv = ferretdb_argv(ferretdb_launcher(), data, self.port) + list(args)
+        argv = ferretdb_argv(find_launcher(), data, self.port) + list(args)
         if not planner:
             argv.append("-planner=false")
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 600  # a database of an earlier build is upgraded first
-        while True:
-            try:
-                ping(self.uri, timeout=1)
-                return
-            except pymongo.errors.PyMongoError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise SystemExit(f"the launcher did not start ({argv})") from None
-                time.sleep(0.2)
+        try:
+            # a database of an earlier build is upgraded first
+            wait_ready(lambda: ping(self.uri, timeout=1), what="the FerretDB launcher", timeout=600,
+                       process=self.process, errors=(pymongo.errors.PyMongoError,), interval=0.2)
+        except NotReady as exc:
+            raise SystemExit(f"{exc} ({argv})") from None
 
     def rss(self) -> int:
         """Resident memory of the server, in bytes."""
@@ -282,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     skip = [s for s in args.skip.split(",") if s]
 
+    build_launcher()  # the launcher of these sources (a no-op when it is up to date)
     holder = None if args.keep else tempfile.TemporaryDirectory(prefix="bench-planner-")
     data = args.keep or Path(holder.name)
     server = Server(data, args.planner == "on", args.launcher_arg)
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(1)
     results: dict[int, dict[str, float]] = {}
     try:
-        print(f"launcher {ferretdb_launcher()} (planner {args.planner}); data in {data}")
+        print(f"launcher {find_launcher()} (planner {args.planner}); data in {data}")
         have = db[ARTICLES].estimated_document_count()
         for size in sizes:
             rate = grow(db, have, size, rng) if size > have else float("nan")

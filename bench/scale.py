@@ -34,8 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rficrawl.frontier.dupefilter import bloom_false_positive_rate
-from rficrawl.mirror import MirrorServer, RequestRecord
-from tests.support.redis import RedisServer
+from testbed.redis import RedisServer
+from testbed.server import MirrorServer, RequestRecord
 
 # The article mirror of bench/crawl.py (same builder, same cache), not a second copy of it.
 _spec = importlib.util.spec_from_file_location("bench_crawl", REPO / "bench" / "crawl.py")

@@ -16,7 +16,8 @@ the size and shape of real ones (falls back to a synthetic article of the same s
 Pass 2 feeds the same articles again (or the first --unchanged-count of them), all unchanged: the
 pipeline's inserts are refused as duplicates, it reads the stored hashes and (within
 STORE_SEEN_RESOLUTION) writes nothing; the reference is insert_many of them into a fresh
-database. The server is ``start_server``'s choice (MONGO_URI, mongod, FerretDB, nx-27017).
+database. The server is ``start_server``'s choice (MONGO_URI, mongod, FerretDB, nx-27017;
+the checkout's FerretDB launcher is built first, see testbed.mongo).
 Target: pipeline >= 0.7x insert_many on pass 1.
 """
 
@@ -35,6 +36,9 @@ import time
 import uuid
 from pathlib import Path
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
 from scrapy import Spider
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
@@ -44,9 +48,8 @@ from rficrawl.items import ArticleItem
 from rficrawl.store.connection import connect, ensure_indexes
 from rficrawl.store.documents import to_document
 from rficrawl.store.pipeline import StoragePipeline
-from rficrawl.store.server import start_server
+from testbed.mongo import start_test_server
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 CAPTURE = (
     Path(os.environ.get("RFI_SHARED_DIR", REPO_ROOT.parent / "shared"))
     / "fixtures/rfi/cn-article-2025-11-30.html"
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     items = make_items(args.count)
     size = sum(len(str(to_document(i))) for i in items[:100]) / 100
     with tempfile.TemporaryDirectory(prefix="bench-store-") as data:
-        server = start_server(Path(data))
+        server = start_test_server(Path(data))
         try:
             print(
                 f"server: {server.kind} {server.version()}; {args.count:,} articles of ~{size / 1024:.1f} KiB, batches of {args.batch_size}"

@@ -45,6 +45,7 @@ from rficrawl.extract.processors import (
     clean_image,
     clean_media,
     clean_twins,
+    section_slug,
     split_keywords,
     unique,
     unique_media,
@@ -155,7 +156,14 @@ class ArticleItem(scrapy.Item):
     language = article_field(
         TEXT, "language of the page (JSON-LD inLanguage, <html lang>, else the edition's)",
         sources=(JSONLD, DOM))
-    section = article_field(TEXT, "section, e.g. 政治", sources=ALL, column=4, show=True, diff=3)
+    # The slug is stable across redesigns and languages, and is what -a sections and URLs use.
+    section = article_field(
+        TEXT, "section as its URL names it, e.g. 政治, asie-pacifique (breadcrumb link, else the "
+        "article's URL)", sources=(JSONLD, DOM), input=MapCompose(section_slug), column=4,
+        show=True, diff=3)
+    section_name = article_field(
+        TEXT, "the section's name as the page shows it, e.g. 政治, Asie-Pacifique",
+        sources=(JSONLD, DOM, META, DATALAYER), show=True)
     kicker = article_field(TEXT, "the label above the title, e.g. 台海局势", sources=(DOM,), diff=4)
     # The datalayer is the one source that names RFI's content types; the template is the fallback.
     content_type = article_field(

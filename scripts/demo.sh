@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: the whole path offline, crawl -> store -> query -> report. It builds a small local
-# mirror of rfi.fr from the project's own test pages (tests/mirror_pages, no captures needed,
+# mirror of rfi.fr from the project's own test pages (testbed/pages, no captures needed,
 # nothing fetched from rfi.fr), crawls it into a MongoDB store, shows `rficrawl articles` and
 # `rficrawl crawls`, and writes the HTML report, the articles as JSON lines and the Markdown archive.
 # The store is $MONGO_URI if set, else the embedded server (rficrawl mongo serve: mongod, FerretDB or
@@ -17,12 +17,7 @@ MIRROR=.cache/demo-mirror
 
 echo "demo: building the mirror in $MIRROR"
 rm -rf "$MIRROR" "$OUT"
-"$PY" -c "
-from pathlib import Path
-from tests.support.mirror_build import build_mirror
-m = build_mirror(Path('$MIRROR'), use_captures=False)
-print(f'demo: {len(m.articles)} article pages, {len(m.lists)} fronts and section lists')
-"
+echo "demo: $("$PY" -m testbed build "$MIRROR" --no-captures)"
 mkdir -p "$OUT"
 
 SERVER= STORE=
@@ -58,17 +53,21 @@ else
 fi
 STORE_ARGS=(--mongo-uri "$URI" --db "$DB")
 
-PORT=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-"$RFICRAWL" mirror "$MIRROR" --port "$PORT" --quiet >/dev/null 2>&1 &
+# The mirror server writes its URL to URL_FILE once it listens on the free port it chose.
+URL_FILE=.cache/demo-mirror.url
+rm -f "$URL_FILE"
+"$PY" -m testbed serve "$MIRROR" --port 0 --quiet --url-file "$URL_FILE" >/dev/null 2>&1 &
 SERVER=$!
-for _ in $(seq 50); do
-  "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/robots.txt')" 2>/dev/null && break
+for _ in $(seq 100); do
+  [ -s "$URL_FILE" ] && break
+  kill -0 "$SERVER" 2>/dev/null || { echo "demo: the mirror server did not start" >&2; exit 1; }
   sleep 0.1
 done
+BASE_URL=$(cat "$URL_FILE")
 
-echo "demo: crawling http://127.0.0.1:$PORT (editions cn and tw) with: scrapy crawl fronts"
+echo "demo: crawling $BASE_URL (editions cn and tw) with: scrapy crawl fronts"
 .venv/bin/scrapy crawl fronts -a editions=cn,tw \
-  -s RFI_BASE_URL="http://127.0.0.1:$PORT" \
+  -s RFI_BASE_URL="$BASE_URL" \
   -s MONGO_URI="$URI" -s MONGO_DATABASE="$DB" -s STORE_SPILL_DIR="$OUT/spill" \
   -s WARC_DIR="$OUT/warc" \
   -s AUTOTHROTTLE_ENABLED=0 -s DOWNLOAD_DELAY=0 \

@@ -54,7 +54,7 @@ else
   setsid "$RFICRAWL" mongo serve --data "$DATA/mongo" --port "$PORT" --uri-file "$uri_file" \
     >"$DATA/mongo/serve.log" 2>&1 &
   server_pid=$!
-  # The first start may build the FerretDB launcher (about a minute).
+  # A first start of FerretDB sets up its database (a few seconds); serve never builds the launcher.
   for _ in $(seq 1 1800); do
     [ -s "$uri_file" ] && break
     if ! kill -0 "$server_pid" 2>/dev/null; then

@@ -150,8 +150,11 @@ def test_a_remote_browser_gets_no_launch_options_and_a_users_abort_rule_is_kept(
                                 PLAYWRIGHT_ABORT_REQUEST="tests.test_addons.never")
     assert settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") == {"headless": True}
     assert settings["PLAYWRIGHT_ABORT_REQUEST"] == "tests.test_addons.never"
-    empty = browser_settings(RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES=[])
+    empty = browser_settings(RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES=[],
+                             RFICRAWL_BROWSER_BLOCKED_HOSTS=[])
     assert not empty.get("PLAYWRIGHT_ABORT_REQUEST")
+    hosts_only = browser_settings(RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES=[])
+    assert hosts_only["PLAYWRIGHT_ABORT_REQUEST"].blocked_hosts
 
 
 def never(request) -> bool:

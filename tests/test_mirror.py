@@ -1,4 +1,4 @@
-"""The offline test bed: rficrawl.mirror.MirrorServer and the fixtures in tests/support/mirror.py.
+"""The offline test bed: testbed.server.MirrorServer and the fixtures in tests/support/mirror.py.
 
 The pages written here are tiny stand-ins shaped like RFI's (an edition front, a section front with
 a CJK name, a mixed-script Russian section, an RSS feed, a sitemap index); the server's behaviour,
@@ -21,9 +21,9 @@ from urllib.parse import quote
 
 import pytest
 
-from rficrawl.cli import mirror as cli_mirror
+import testbed.__main__ as cli_mirror
 from rficrawl.cli.main import CommandError
-from rficrawl.mirror import (
+from testbed.server import (
     DropConnection,
     MirrorServer,
     content_type_for,
@@ -338,9 +338,9 @@ def test_cli_refuses_bad_arguments(tmp_path):
     parser = argparse.ArgumentParser()
     cli_mirror.register(parser.add_subparsers())
     for argv, message in [
-        (["mirror", str(tmp_path / "nowhere"), "--port", "0"], "not a directory"),
-        (["mirror", str(tmp_path), "--delay", "-1"], "--delay -1.0"),
-        (["mirror", str(tmp_path), "--port", "70000"], "--port 70000"),
+        (["serve", str(tmp_path / "nowhere"), "--port", "0"], "not a directory"),
+        (["serve", str(tmp_path), "--delay", "-1"], "--delay -1.0"),
+        (["serve", str(tmp_path), "--port", "70000"], "--port 70000"),
     ]:
         args = parser.parse_args(argv)
         with pytest.raises(CommandError, match=message):
@@ -349,7 +349,7 @@ def test_cli_refuses_bad_arguments(tmp_path):
 
 def test_cli_serves_until_interrupted(mirror_root, tmp_path):
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("rficrawl")), "mirror", str(mirror_root), "--port", "0"],
+        [sys.executable, "-m", "testbed", "serve", str(mirror_root), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT,
     )
     try:

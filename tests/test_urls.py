@@ -26,7 +26,7 @@ from rficrawl.urls import (
     to_base,
     to_public,
 )
-from tests.support.captures import capture_bytes, capture_path
+from testbed.captures import capture_bytes, capture_path
 
 LINKGRAPH = "linkgraph-fr-2021-12-09.tsv"
 MIRROR = "http://127.0.0.1:8765"

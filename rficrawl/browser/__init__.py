@@ -13,5 +13,10 @@ browser is needed:
 They share ``render.BrowserMiddleware`` (one browser fetch, with the page actions of
 ``actions``); ``handler.BrowserDownloadHandler`` runs the browser requests, ``chromium`` finds and
 configures the browser, and ``addon.BrowserAddon`` (a Scrapy add-on, switched by
-``RFICRAWL_BROWSER_ENABLED``) installs all of them with their settings' defaults.
+``RFICRAWL_BROWSER_ENABLED``) installs all of them with their settings' defaults. What the browser
+does not download is ``blocking``'s rule; how an escalated page waits for a bot wall's challenge
+and hands its cookies to Scrapy is ``challenge``; the document a page ended on is ``navigation``'s.
 """
+
+#: Prefix of the browser part's crawl stats (scrapy-playwright's own are under "playwright/").
+STATS = "rficrawl/browser"

@@ -8,7 +8,9 @@ rficrawl's ``RFICRAWL_BROWSER_*`` defaults and the scrapy-playwright settings rf
 - ``PLAYWRIGHT_LAUNCH_OPTIONS`` gets the system Chromium (``RFICRAWL_BROWSER_CHROMIUM_PATH``) and
   its flags (``RFICRAWL_BROWSER_CHROMIUM_ARGS``), unless the browser is remote or not Chromium;
 - ``PLAYWRIGHT_ABORT_REQUEST`` drops the browser's requests for the resource types of
-  ``RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES``, unless a ``PLAYWRIGHT_ABORT_REQUEST`` is given.
+  ``RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES``, to the trackers, ads and consent hosts of
+  ``RFICRAWL_BROWSER_BLOCKED_HOSTS`` and, when ``RFICRAWL_BROWSER_ALLOWED_HOSTS`` is set, to any
+  other host (``rficrawl.browser.blocking``), unless a ``PLAYWRIGHT_ABORT_REQUEST`` is given.
 
 With ``-s RFICRAWL_BROWSER_ENABLED=0`` it does nothing: Scrapy's plain HTTP handler fetches every
 page and no Playwright process ever starts (docs/browser.md).
@@ -17,19 +19,38 @@ page and no Playwright process ever starts (docs/browser.md).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scrapy.settings import BaseSettings
 
 from rficrawl.addons import PRIORITY, Feature
+from rficrawl.browser.blocking import RequestBlock
 from rficrawl.browser.chromium import launch_options
-
-if TYPE_CHECKING:
-    from playwright.async_api import Request as PlaywrightRequest
 
 logger = logging.getLogger(__name__)
 
 HANDLER = "rficrawl.browser.handler.BrowserDownloadHandler"
+
+# Hosts of trackers, advertising and consent platforms: nothing of an article comes from them, and
+# each costs a rendered page time and tells a third party about the crawl. Matched by domain
+# suffix (an entry covers its subdomains).
+BLOCKED_HOSTS = [
+    # France Medias Monde's tag manager and consent platform, on every RFI page.
+    "tms.fmm.io", "consent.fmm.io",
+    # Consent platforms news sites use.
+    "privacy-center.org", "didomi.io", "cookielaw.org", "onetrust.com", "privacy-mgmt.com",
+    # Audience measurement and analytics.
+    "google-analytics.com", "analytics.google.com", "googletagmanager.com", "xiti.com",
+    "ati-host.net", "aticdn.net", "chartbeat.com", "chartbeat.net", "scorecardresearch.com",
+    "hotjar.com", "quantserve.com", "permutive.com", "batch.com",
+    # Advertising.
+    "doubleclick.net", "googlesyndication.com", "googleadservices.com", "adservice.google.com",
+    "amazon-adsystem.com", "smartadserver.com", "criteo.com", "criteo.net", "adnxs.com",
+    "rubiconproject.com", "pubmatic.com", "casalemedia.com", "teads.tv", "taboola.com",
+    "outbrain.com",
+    # Social widgets' tracking scripts.
+    "facebook.net",
+]
 
 # rficrawl's browser settings once had scrapy-playwright's prefix; a crawl given an old name says
 # which name replaced it, rather than silently ignoring it.
@@ -83,6 +104,12 @@ class BrowserAddon(Feature):
             "RFICRAWL_BROWSER_WAIT_UNTIL": "load",
             # Resource types the browser does not download (empty: everything).
             "RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES": ["image", "font", "media"],
+            # Hosts the browser never contacts: trackers, ads and consent scripts (domain
+            # suffixes; empty: none).
+            "RFICRAWL_BROWSER_BLOCKED_HOSTS": BLOCKED_HOSTS,
+            # When not empty, the only hosts the browser contacts (domain suffixes): the tests
+            # allow 127.0.0.1 alone. Empty: every host not blocked above.
+            "RFICRAWL_BROWSER_ALLOWED_HOSTS": [],
             # Seconds to wait for each batch a "load more" press or a scroll brings.
             "RFICRAWL_BROWSER_EXPAND_WAIT": 5.0,
             # Live blogs: render and press "load more" at most this many times.
@@ -99,6 +126,9 @@ class BrowserAddon(Feature):
             "RFICRAWL_BROWSER_ESCALATE_HTTP_CODES": [403, 429],
             "RFICRAWL_BROWSER_ESCALATE_EXPECTED_MARKUP": {"article": "div.t-content__body"},
             "RFICRAWL_BROWSER_ESCALATE_MAX_FAILURES": 10,
+            # Seconds the browser waits for a bot wall's JavaScript challenge (a script that
+            # stores a cookie and reloads) to let an escalated page through; 0: no wait.
+            "RFICRAWL_BROWSER_CHALLENGE_WAIT": 15.0,
             # Kinds of pages (rfi_kind: article, front, ...; "*" for all) sent straight to the
             # browser, for a network where every plain request of that kind is refused. Empty:
             # decide page by page.
@@ -126,19 +156,8 @@ class BrowserAddon(Feature):
             # At the priority it has, so that options given with -s are completed, not replaced.
             settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(settings),
                          priority=settings.getpriority("PLAYWRIGHT_LAUNCH_OPTIONS"))
-        blocked = frozenset(settings.getlist("RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES"))
-        if blocked:
-            settings.set("PLAYWRIGHT_ABORT_REQUEST", ResourceBlock(blocked), priority=PRIORITY)
-
-
-class ResourceBlock:
-    """``PLAYWRIGHT_ABORT_REQUEST``: whether the browser drops one of its own requests."""
-
-    def __init__(self, resource_types: frozenset[str]) -> None:
-        self.resource_types = resource_types
-
-    def __call__(self, request: PlaywrightRequest) -> bool:
-        return request.resource_type in self.resource_types
-
-    def __repr__(self) -> str:
-        return f"ResourceBlock({sorted(self.resource_types)})"
+        rule = RequestBlock(settings.getlist("RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES"),
+                            settings.getlist("RFICRAWL_BROWSER_BLOCKED_HOSTS"),
+                            settings.getlist("RFICRAWL_BROWSER_ALLOWED_HOSTS"))
+        if rule:
+            settings.set("PLAYWRIGHT_ABORT_REQUEST", rule, priority=PRIORITY)

@@ -13,11 +13,11 @@ from __future__ import annotations
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
 
+from rficrawl.browser import STATS
 from rficrawl.browser.actions import Expansion
 from rficrawl.browser.liveblog import live_blog_expansion
 from rficrawl.browser.render import (
     DOCUMENT_KINDS,
-    STATS,
     BrowserMiddleware,
     browser_meta,
     is_browser_request,

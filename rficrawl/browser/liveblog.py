@@ -19,10 +19,10 @@ import logging
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import BaseSettings
 
+from rficrawl.browser import STATS
 from rficrawl.browser.actions import Expansion
 from rficrawl.browser.markup import has_element
 from rficrawl.browser.render import (
-    STATS,
     BrowserMiddleware,
     RenderFailed,
     expansion_results,

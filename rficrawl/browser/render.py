@@ -25,14 +25,13 @@ from scrapy_playwright.page import PageMethod
 from twisted.internet.error import ConnectError
 
 from rficrawl.browser.actions import Expansion, ExpansionResult, expand
+from rficrawl.browser.challenge import ChallengeWait
 from rficrawl.browser.chromium import BrowserUnavailable, chromium_problem
-from rficrawl.browser.handler import RAW_DOCUMENT
+from rficrawl.browser.handler import CHALLENGE, RAW_DOCUMENT
 from rficrawl.urls import UrlKind
 
 # meta key set on browser requests made by rficrawl: why the browser was used.
 BROWSER_REASON = "rficrawl_browser"
-# Prefix of the browser part's crawl stats (scrapy-playwright's own are under "playwright/").
-STATS = "rficrawl/browser"
 # Kinds fetched as documents (the server's bytes, not the browser's DOM): XML feeds, sitemaps.
 DOCUMENT_KINDS = frozenset({UrlKind.FEED, UrlKind.SITEMAP, UrlKind.ROBOTS})
 
@@ -42,26 +41,38 @@ def is_browser_request(request: Request) -> bool:
     return bool(request.meta.get("playwright"))
 
 
-def browser_meta(reason: str, *expansions: Expansion, raw_document: bool = False) -> dict:
+def browser_meta(reason: str, *expansions: Expansion, raw_document: bool = False,
+                 challenge: ChallengeWait | None = None) -> dict:
     """The meta keys that send a request to the browser and say what to do on its page."""
     meta: dict = {"playwright": True, BROWSER_REASON: reason}
     if raw_document:
         meta[RAW_DOCUMENT] = True
+    if challenge is not None:
+        meta[CHALLENGE] = challenge
     if expansions:
         meta["playwright_page_methods"] = [PageMethod(expand, *expansions)]
     return meta
 
 
+# meta keys of a download that another download of the same request must not inherit.
+DOWNLOAD_KEYS = ("download_latency", "download_slot", "retry_times", "redirect_times",
+                 "redirect_ttl", "redirect_urls", "redirect_reasons")
+
+
+def fresh_copy(request: Request, **meta: object) -> Request:
+    """The request to download again: same URL, callback and meta (less what the last download
+    left there), plus ``meta``."""
+    copied = {key: value for key, value in request.meta.items() if key not in DOWNLOAD_KEYS}
+    return request.replace(meta={**copied, **meta}, dont_filter=True)
+
+
 def browser_request(
-    request: Request, reason: str, *expansions: Expansion, raw_document: bool = False
+    request: Request, reason: str, *expansions: Expansion, raw_document: bool = False,
+    challenge: ChallengeWait | None = None,
 ) -> Request:
     """The browser version of a plain request: same URL, callback and meta, plus the page actions."""
-    meta = dict(request.meta)
-    for key in ("download_latency", "download_slot", "retry_times", "redirect_times",
-                "redirect_ttl", "redirect_urls", "redirect_reasons"):
-        meta.pop(key, None)
-    meta.update(browser_meta(reason, *expansions, raw_document=raw_document))
-    return request.replace(meta=meta, dont_filter=True)
+    return fresh_copy(request, **browser_meta(reason, *expansions, raw_document=raw_document,
+                                              challenge=challenge))
 
 
 class RenderFailed(Exception):
@@ -112,17 +123,24 @@ class BrowserMiddleware:
         return cls(crawler)
 
     async def render(
-        self, request: Request, reason: str, *expansions: Expansion, raw_document: bool = False
+        self, request: Request, reason: str, *expansions: Expansion, raw_document: bool = False,
+        challenge: ChallengeWait | None = None,
     ) -> Response:
         """Fetch the browser version of ``request`` now, through every downloader middleware.
 
         Raises RenderFailed when no response came back; the caller decides what the spider gets.
         """
+        return await self.download(browser_request(
+            request, reason, *expansions, raw_document=raw_document, challenge=challenge))
+
+    async def download(self, request: Request) -> Response:
+        """Download ``request`` now, through every downloader middleware and the same slot.
+
+        Raises RenderFailed when no response came back.
+        """
         assert self.crawler.engine is not None
         try:
-            return await self.crawler.engine.download_async(
-                browser_request(request, reason, *expansions, raw_document=raw_document)
-            )
+            return await self.crawler.engine.download_async(request)
         except RENDER_ERRORS as exc:
             raise RenderFailed(f"{type(exc).__name__}: {exc}") from exc
 

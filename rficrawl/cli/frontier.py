@@ -18,8 +18,9 @@ from scrapy.utils.project import get_project_settings
 
 from rficrawl.cli.main import CommandError
 from rficrawl.frontier.addon import FrontierAddon
-from rficrawl.frontier.connection import OUTAGE_ERRORS, client_from_settings, redacted
+from rficrawl.frontier.connection import OUTAGE_ERRORS, client_from_settings
 from rficrawl.frontier.queue import LeasedQueue
+from rficrawl.redaction import redact
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,11 +66,11 @@ def frontier_command(args: argparse.Namespace) -> int:
             return reset(client, prefix, args.spider, args.kept)
         report = [spider_status(client, prefix, name) for name in spiders(client, prefix, args.spider)]
     except OUTAGE_ERRORS as exc:
-        raise CommandError(f"Redis at {redacted(url)} is unreachable ({exc})") from None
+        raise CommandError(f"Redis at {redact(url)} is unreachable ({exc})") from None
     if args.json:
         print(json.dumps(report, indent=2))
     elif not report:
-        print(f"no frontier under {prefix}:* at {redacted(url)}")
+        print(f"no frontier under {prefix}:* at {redact(url)}")
     for entry in [] if args.json else report:
         print_status(entry)
     return 0

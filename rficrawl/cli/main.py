@@ -16,7 +16,6 @@ from rficrawl import __version__
 # Modules that add sub-commands, in the order they are listed in --help.
 COMMAND_MODULES = [
     "rficrawl.cli.extract",
-    "rficrawl.cli.mirror",
     "rficrawl.cli.url",
     "rficrawl.cli.listing",
     "rficrawl.cli.mongo",

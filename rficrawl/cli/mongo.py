@@ -1,8 +1,10 @@
-"""``rficrawl mongo serve|status``: run the embedded MongoDB-wire server, or check the one in use.
+"""``rficrawl mongo serve|build|status``: run the embedded MongoDB-wire server, build its FerretDB
+launcher, or check the server in use.
 
 A user without MongoDB still gets a store: ``serve`` starts the best server this machine has
-(mongod, else FerretDB over SQLite, else nx-27017; see rficrawl.store.server) on the port that the
+(mongod, else FerretDB over SQLite, else nx-27017; see rficrawl.ops.mongo) on the port that the
 default ``MONGO_URI`` points at, so ``scrapy crawl`` and the query commands find it unchanged.
+``build`` builds the FerretDB launcher in a checkout (``serve`` never builds: it takes minutes).
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ import pymongo
 from pymongo.errors import PyMongoError
 
 from rficrawl.cli.main import CommandError
-from rficrawl.store.connection import DEFAULT_URI, default_database, default_uri
-from rficrawl.store.server import (
+from rficrawl.ops.ferretdb import LAUNCHER_ENV, LauncherError, build_launcher
+from rficrawl.ops.mongo import (
     FORCE_ENV,
     STARTABLE_KINDS,
     ServerError,
     describe_server,
     ping,
-    redact,
     start_server,
 )
+from rficrawl.redaction import redact
+from rficrawl.store.connection import DEFAULT_URI, default_database, default_uri
 
 DEFAULT_DATA = Path("data/mongo")
 
@@ -59,6 +62,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--uri-file", type=Path, metavar="PATH",
                        help="write the server's URI to PATH once it answers (for scripts)")
     serve.set_defaults(func=run_serve)
+
+    build = commands.add_parser(
+        "build",
+        help="build the FerretDB launcher of this checkout (needs Go >= 1.24)",
+        description="Build tools/ferretdb (FerretDB 1.24 over SQLite with the project's patches) "
+        "into .cache/ferretdb/ferretdb-launcher; nothing is done when it is up to date. Only "
+        f"from a checkout: an installed rficrawl finds a launcher through {LAUNCHER_ENV} or "
+        "ferretdb-launcher on PATH.",
+    )
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.set_defaults(func=run_build)
 
     status = commands.add_parser(
         "status",
@@ -118,6 +132,15 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.uri_file:
             args.uri_file.unlink(missing_ok=True)
     print("stopped", file=sys.stderr)
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    try:
+        launcher = build_launcher(force=args.force)
+    except LauncherError as exc:
+        raise CommandError(str(exc)) from None
+    print(launcher)
     return 0
 
 

@@ -35,6 +35,7 @@ from rficrawl.store.queries import (
     earlier_versions,
     find_article,
     newest_first,
+    section_slugs,
 )
 from rficrawl.warc.usage import bytes_by_edition
 
@@ -108,7 +109,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--edition", action="append", default=[], help="e.g. cn (repeatable)")
-    parser.add_argument("--section", help="e.g. 国际")
+    parser.add_argument(
+        "--section", help="the section's slug, as in its URLs (e.g. 国际, asie-pacifique), or the "
+        "name the site shows (e.g. Asie-Pacifique)")
     parser.add_argument("--tag", action="append", default=[], help="repeatable: all must match")
     parser.add_argument(
         "--since", help="published on or after: YYYY-MM-DD (a day in Paris time) or an ISO 8601 "
@@ -118,7 +121,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     add_store_arguments(parser)
 
 
-def _filter(args: argparse.Namespace) -> dict[str, Any]:
+def _filter(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     known = editions()
     wanted = [e.strip() for value in args.edition for e in value.split(",") if e.strip()]
     for edition in wanted:
@@ -130,7 +133,8 @@ def _filter(args: argparse.Namespace) -> dict[str, Any]:
             bounds.append(parse_bound(text, upper=upper) if text else None)
         except ValueError as exc:
             raise CommandError(f"{option} {exc}") from None
-    return article_filter(wanted, args.section, args.tag, *bounds, args.search)
+    section = section_slugs(db, args.section) if args.section else None
+    return article_filter(wanted, section, args.tag, *bounds, args.search)
 
 
 def _when(value: Any) -> str:
@@ -188,8 +192,8 @@ def _guard(func):
 
 @_guard
 def run_articles(args: argparse.Namespace) -> int:
-    query = _filter(args)
     db = open_database(args)
+    query = _filter(args, db)
     cursor = newest_first(db, query, args.limit)
     if args.json:
         for doc in cursor:
@@ -297,8 +301,8 @@ def run_revisions(args: argparse.Namespace) -> int:
 
 @_guard
 def run_export(args: argparse.Namespace) -> int:
-    query = _filter(args)
     db = open_database(args)
+    query = _filter(args, db)
     total = count_articles(db, query)
     if args.limit:
         total = min(total, args.limit)

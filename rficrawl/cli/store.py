@@ -1,4 +1,4 @@
-"""``rficrawl store``: look after the store itself (replay spill files, create indexes).
+"""``rficrawl store``: look after the store itself (replay spill files, indexes, stored days).
 
 Also home of the options every store command shares (``--mongo-uri``, ``--db``) and of the one
 place that turns an unreachable server into a one-line error instead of a traceback.
@@ -16,14 +16,15 @@ from rich.console import Console
 from rich.progress import Progress
 
 from rficrawl.cli.main import CommandError
+from rficrawl.redaction import redact
 from rficrawl.store.connection import (
     connect,
     default_database,
     default_uri,
     ensure_indexes,
-    redact,
 )
 from rficrawl.store.spill import BadLine, count_lines, read_lines
+from rficrawl.store.upgrade import upgrade_published_days
 from rficrawl.store.validation import InvalidItem, storable_document
 from rficrawl.store.writer import ArticleWriter, WriteResult
 
@@ -61,7 +62,7 @@ def open_database(args: argparse.Namespace) -> Database:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "store",
-        help="replay spill files into the store, create its indexes",
+        help="replay spill files into the store, create its indexes, upgrade stored articles",
         description="Maintenance of the MongoDB store.",
     )
     commands = parser.add_subparsers(dest="store_command", metavar="ACTION", required=True)
@@ -81,20 +82,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replay.set_defaults(func=run_replay)
     init = commands.add_parser(
         "init",
-        help="create the collections' indexes (crawls do it too)",
-        description="Create the indexes of articles, revisions and crawls; harmless to repeat.",
+        help="create the collections' indexes (crawls do it too) and upgrade stored articles",
+        description="Create the indexes of articles, revisions and crawls, then bring stored "
+        "articles up to date: published_day becomes the Paris day of published_at for "
+        "articles stored when it was the UTC day. Harmless to repeat (an archive already up to "
+        "date costs one read of each article's dates), and safe to interrupt.",
     )
+    init.add_argument("--batch-size", type=int, default=2000, help="default %(default)s")
     add_store_arguments(init)
     init.set_defaults(func=run_init)
 
 
 def run_init(args: argparse.Namespace) -> int:
+    if args.batch_size < 1:
+        raise CommandError(f"--batch-size {args.batch_size}: must be 1 or more")
     db = open_database(args)
     try:
         ensure_indexes(db)
     except PyMongoError as exc:
         raise CommandError(f"could not create the indexes in {db.name}: {exc}") from None
     print(f"indexes of {db.name}.articles, revisions and crawls are in place")
+    console = Console(stderr=True)
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(
+                "checking published days", total=db.articles.estimated_document_count()
+            )
+            result = upgrade_published_days(
+                db, args.batch_size, lambda n: progress.update(task, advance=n)
+            )
+    except PyMongoError as exc:
+        raise CommandError(
+            f"MongoDB failed while upgrading {db.name}.articles ({exc}); what was done stays "
+            "done, run the same command again"
+        ) from None
+    print(f"{result.checked} articles checked, {result.updated} given their Paris published_day")
     return 0
 
 

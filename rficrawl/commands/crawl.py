@@ -41,8 +41,8 @@ class Command(ScrapyCrawlCommand):
             check = getattr(spidercls, "check_arguments", None)
             if check is not None:
                 try:
-                    check_base_url(self.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
-                    check(opts.spargs, self.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
+                    base_url = check_base_url(self.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
+                    check(opts.spargs, self.settings.getlist("SPIDER_EXTRA_ARGUMENTS"), base_url)
                 except SpiderArgumentError as exc:
                     raise UsageError(str(exc), print_help=False) from None
         if len(args) != 1:

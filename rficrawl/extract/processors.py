@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urljoin
 
 from rficrawl.extract.cleaning import normalize_text
-from rficrawl.urls import canonical_article_url, to_public
+from rficrawl.urls import UrlKind, canonical_article_url, classify, to_public
 
 # An hreflang is a BCP 47 language tag (zh-Hans, pt-BR): letters, digits and hyphens. It becomes
 # a key of ``twin_urls``, where anything else ("$x", "a.b") is a key MongoDB may refuse.
@@ -77,6 +77,22 @@ def canonical_url(value: str, loader_context: Mapping) -> str | None:
     url = canonical_article_url(urljoin(loader_context["page_url"], value),
                                 loader_context["base_url"])
     return url if url.startswith(("https://", "http://")) else None
+
+
+def section_slug(value: str, loader_context: Mapping) -> str | None:
+    """The section an article is filed under, as its URL names it (decoded: ``政治``,
+    ``asie-pacifique``), from a link to the section's page (``/fr/asie-pacifique/``; a programme
+    for an episode: ``/fr/podcasts/{show}/``) or from the article's own URL
+    (``/fr/asie-pacifique/20211209-...``). None for a link to anything else (the edition front)."""
+    value = normalize_text(value)
+    if not value:
+        return None
+    info = classify(urljoin(loader_context["page_url"], value), loader_context["base_url"])
+    if info.kind in (UrlKind.PODCAST_SHOW, UrlKind.PODCAST_EPISODE):
+        return info.show
+    if info.kind in (UrlKind.SECTION, UrlKind.ARTICLE, UrlKind.LIST_PAGE):
+        return info.section or info.show
+    return None
 
 
 def clean_author(value: Mapping, loader_context: Mapping) -> dict | None:

@@ -159,18 +159,31 @@ class ArticlePage:
         return match.group(1) if match else None
 
     @cached_property
-    def jsonld(self) -> dict:
-        """The page's JSON-LD article object; empty when absent or broken."""
+    def _jsonld_objects(self) -> list[dict]:
+        """Every object of the page's JSON-LD scripts (their ``@graph`` members included), each
+        script loaded once."""
+        objects = []
         for script in self._jsonld_scripts:
             for node in _as_list(self.load_json(script, "JSON-LD")):
-                if not isinstance(node, dict):
-                    continue
-                for candidate in [node, *_as_list(node.get("@graph"))]:
-                    if not isinstance(candidate, dict):
-                        continue
-                    if set(_as_list(candidate.get("@type"))) & ARTICLE_TYPES:
-                        return candidate
-        return {}
+                if isinstance(node, dict):
+                    objects += [candidate for candidate in [node, *_as_list(node.get("@graph"))]
+                                if isinstance(candidate, dict)]
+        return objects
+
+    @cached_property
+    def jsonld(self) -> dict:
+        """The page's JSON-LD article object; empty when absent or broken."""
+        return next((candidate for candidate in self._jsonld_objects
+                     if set(_as_list(candidate.get("@type"))) & ARTICLE_TYPES), {})
+
+    @cached_property
+    def breadcrumb(self) -> dict:
+        """The JSON-LD ``BreadcrumbList``'s entry for the article's section (the last entry
+        before the article itself, not the edition front) as ``{"url", "name"}``; empty when the
+        page has none."""
+        crumbs = next((candidate for candidate in self._jsonld_objects
+                       if "BreadcrumbList" in _as_list(candidate.get("@type"))), None)
+        return _breadcrumb_section(crumbs, self.jsonld) if crumbs is not None else {}
 
     @cached_property
     def meta(self) -> dict[str, list[str]]:
@@ -195,9 +208,29 @@ class ArticlePage:
         return data if isinstance(data, dict) else {}
 
 
+def _breadcrumb_section(crumbs: dict, article: dict) -> dict:
+    """The section entry of a JSON-LD ``BreadcrumbList`` (see ``ArticlePage.breadcrumb``)."""
+    entries = []
+    for element in _as_list(crumbs.get("itemListElement")):
+        if not isinstance(element, dict):
+            continue
+        item = element.get("item")
+        url = item.get("@id") or item.get("url") if isinstance(item, dict) else item
+        name = (item.get("name") if isinstance(item, dict) else None) or element.get("name")
+        position = element.get("position")
+        entries.append((position if isinstance(position, int | float) else len(entries),
+                        {"url": url, "name": name}))
+    entries = [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
+    own = {article.get("url"), article.get("@id")} - {None}
+    if entries and entries[-1]["url"] in own:
+        entries.pop()
+    return entries[-1] if len(entries) > 1 else {}
+
+
 class JsonLdSource:
     def __init__(self, page: ArticlePage):
         self.data = page.jsonld
+        self.breadcrumb = page.breadcrumb
 
     def url(self):
         page = self.data.get("mainEntityOfPage")
@@ -207,7 +240,10 @@ class JsonLdSource:
         return self.data.get("inLanguage")
 
     def section(self):
-        return self.data.get("articleSection")
+        return self.breadcrumb.get("url")
+
+    def section_name(self):
+        return self.breadcrumb.get("name") or self.data.get("articleSection")
 
     def title(self):
         return self.data.get("headline")
@@ -261,7 +297,7 @@ class MetaSource:
     def url(self):
         return self._first("og:url")
 
-    def section(self):
+    def section_name(self):
         return self._first("article:section")
 
     def title(self):
@@ -298,9 +334,19 @@ class DomSource:
     def language(self):
         return self.page.root.get("lang")
 
-    def section(self):
+    def _section_link(self) -> etree._Element | None:
+        """The breadcrumb's last link (home > section), unless it links home only."""
         links = _BREADCRUMB(self.page.content) if self.page.content is not None else []
-        return _text(links[-1]) if len(links) > 1 else None
+        return links[-1] if len(links) > 1 else None
+
+    def section(self):
+        """The breadcrumb's section link, else the page's canonical URL (which holds the
+        section of a dated article: /fr/asie-pacifique/20211209-...)."""
+        link = self._section_link()
+        return link.get("href") if link is not None else self.url()
+
+    def section_name(self):
+        return _text(self._section_link())
 
     def kicker(self):
         return _text(self.page.part("t-content__section"))
@@ -379,7 +425,7 @@ class DatalayerSource:
     def content_id(self):
         return self.data.get("content_id")
 
-    def section(self):
+    def section_name(self):
         supertags = [t.get("name") for t in _as_list(self.data.get("supertag"))
                      if isinstance(t, dict)]
         return self.data.get("cat1") or next(iter(supertags), None)

@@ -21,6 +21,8 @@ from redis.retry import Retry
 from scrapy.settings import BaseSettings
 from scrapy_redis import connection as scrapy_redis_connection
 
+from rficrawl.redaction import redact
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -48,14 +50,6 @@ def client_from_settings(settings: BaseSettings) -> redis.Redis:
     return scrapy_redis_connection.get_redis(url=url, redis_cls=redis.Redis, **params)
 
 
-def redacted(url: str) -> str:
-    """``REDIS_URL`` for logs, without its password."""
-    if "@" not in url:
-        return url
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-
-
 class RedisLink:
     """Tracks whether Redis is reachable and runs calls only when it is (or is due a probe).
 
@@ -73,7 +67,7 @@ class RedisLink:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.server = server
-        self.url = redacted(url)
+        self.url = redact(url)
         self.backoff_start = backoff_start
         self.backoff_max = backoff_max
         self.clock = clock

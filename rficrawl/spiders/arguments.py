@@ -28,14 +28,20 @@ from pydantic import (
     model_validator,
 )
 
+from rficrawl import urls
 from rficrawl.dates import DateRange, parse_bound
-from rficrawl.editions import Edition, editions, parse_editions
+from rficrawl.editions import DEFAULT_BASE_URL, Edition, editions, parse_editions
 
 REFRESH_POLICIES = ("never", "modified", "all")
 DEFAULT_MAX_PAGES = 10
 SITEMAPS = ("news", "index")
 # pydantic's errors for a value that is no positive integer.
 _NOT_POSITIVE = {"int_parsing", "int_type", "int_from_float", "greater_than", "int_parsing_size"}
+# Arguments whose empty value is an error rather than "not given": an empty edition list would
+# otherwise mean all 17 editions.
+_BLANK_IS_AN_ERROR = frozenset({"editions"})
+# Bad article URLs named in one error, at most (then "and N more").
+_URLS_NAMED = 3
 
 
 class SpiderArgumentError(ValueError):
@@ -51,9 +57,13 @@ def _editions(value: object, info: ValidationInfo) -> object:
     if not isinstance(value, str):
         return value
     try:
-        return parse_editions(value)
+        chosen = parse_editions(value) if value.strip(" ,") else []
     except ValueError as exc:
         raise ValueError(f"-a {info.field_name}={value!r}: {exc}") from None
+    if not chosen:
+        raise ValueError(f"-a {info.field_name}={value!r} names no edition: give edition "
+                         "prefixes such as cn,tw, or leave the argument out for all 17")
+    return chosen
 
 
 def _date(value: object, info: ValidationInfo) -> object:
@@ -106,7 +116,8 @@ class SpiderParams(BaseModel):
     @classmethod
     def _blank_is_absent(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {name: value for name, value in data.items() if value not in (None, "")}
+            return {name: value for name, value in data.items()
+                    if value not in (None, "") or name in _BLANK_IS_AN_ERROR}
         return data
 
     @model_validator(mode="after")
@@ -185,10 +196,14 @@ class ArticleParams(SpiderParams):
         None, description="a text file with one article URL a line (# comments allowed)")
 
     @model_validator(mode="after")
-    def _some_articles(self) -> ArticleParams:
+    def _some_articles(self, info: ValidationInfo) -> ArticleParams:
         if not self.article_urls:
             raise ValueError("spider article needs the articles to fetch: -a "
                              "urls=https://www.rfi.fr/cn/... or -a urls_file=FILE (one URL a line)")
+        # Checked where the site's URL is known (validate_arguments gives it): a mirror's URLs
+        # are articles only on the mirror's base URL.
+        if info.context and info.context.get("base_url"):
+            _check_article_urls(self.article_urls, info.context["base_url"])
         return self
 
     @cached_property
@@ -207,7 +222,31 @@ def read_urls_file(name: str, value: str) -> list[str]:
             f"-a {name}={value!r}: cannot read the file ({exc.strerror}); "
             "pass a text file with one article URL a line"
         ) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"-a {name}={value!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} on line "
+            f"{line}); save it as UTF-8, one article URL a line"
+        ) from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _check_article_urls(given: list[str], base_url: str) -> None:
+    """Every URL given to the article spider must be an article on rfi.fr or on ``base_url``;
+    the error names the first few others and what each is."""
+    bad = []
+    for url in given:
+        info = urls.classify(url, base_url)
+        if info.kind == urls.UrlKind.OFFSITE:
+            bad.append(f"{url!r} (off-site: neither www.rfi.fr nor RFI_BASE_URL {base_url})")
+        elif not info.is_article:
+            bad.append(f"{url!r} (a {info.kind.value.replace('_', ' ')} page, not an article)")
+    if bad:
+        more = f" and {len(bad) - _URLS_NAMED} more" if len(bad) > _URLS_NAMED else ""
+        raise ValueError(
+            f"-a urls/urls_file: not article URLs: {', '.join(bad[:_URLS_NAMED])}{more}; give "
+            "article URLs such as https://www.rfi.fr/cn/政治/20251130-slug"
+        )
 
 
 def validate_arguments(
@@ -215,11 +254,13 @@ def validate_arguments(
     kwargs: dict[str, object],
     extra_allowed: tuple[str, ...] = (),
     spider_name: str = "spider",
+    base_url: str = DEFAULT_BASE_URL,
 ) -> SpiderParams:
     """The spider's arguments validated by its model; ``SpiderArgumentError`` says what is wrong.
 
     ``extra_allowed`` names arguments other components read from the spider (setting
     SPIDER_EXTRA_ARGUMENTS); names starting with ``_`` (scrapyd's ``_job``) are always accepted.
+    ``base_url`` is the crawl's RFI_BASE_URL, for the checks of URLs given as arguments.
     """
     fields = model.model_fields
     unknown = [name for name in kwargs
@@ -231,7 +272,8 @@ def validate_arguments(
             f"Accepted -a arguments: {accepted}"
         )
     try:
-        return model.model_validate({name: kwargs[name] for name in kwargs if name in fields})
+        return model.model_validate({name: kwargs[name] for name in kwargs if name in fields},
+                                    context={"base_url": base_url})
     except ValidationError as exc:
         raise SpiderArgumentError("; ".join(map(_message, exc.errors()))) from None
 

@@ -65,15 +65,18 @@ class RfiSpider(Args[ParamsT], scrapy.Spider, Generic[ParamsT]):
 
     @classmethod
     def check_arguments(
-        cls, kwargs: dict[str, object], extra_allowed: Iterable[str] = ()
+        cls, kwargs: dict[str, object], extra_allowed: Iterable[str] = (),
+        base_url: str = DEFAULT_BASE_URL,
     ) -> SpiderParams:
-        """Validate ``-a`` arguments; raises SpiderArgumentError with a message for the user."""
-        return validate_arguments(cls.params_model(), kwargs, tuple(extra_allowed), cls.name)
+        """Validate ``-a`` arguments for a crawl of ``base_url`` (RFI_BASE_URL); raises
+        SpiderArgumentError with a message for the user."""
+        return validate_arguments(cls.params_model(), kwargs, tuple(extra_allowed), cls.name,
+                                  base_url)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RfiSpider:
-        cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"))
         base_url = check_base_url(crawler.settings.get("RFI_BASE_URL") or DEFAULT_BASE_URL)
+        cls.check_arguments(kwargs, crawler.settings.getlist("SPIDER_EXTRA_ARGUMENTS"), base_url)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(base_url)
         crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)

@@ -14,6 +14,7 @@ from scrapy.http import Request, Response
 
 from rficrawl import urls
 from rficrawl.spiders.base import STAT
+from rficrawl.store.known import KnownArticlesMiddleware
 
 
 class PagingMixin:
@@ -64,9 +65,9 @@ class PagingMixin:
         ]
         if not articles:
             return False
-        store = getattr(self.crawler, "known_articles", None)
+        store = self.crawler.get_downloader_middleware(KnownArticlesMiddleware)
         if store is None:  # no store configured (-s MONGO_URI=): nothing is known
             return False
-        known = await store.known(articles)
+        known = await store.articles.known(articles)
         return set(articles) <= set(known)
 

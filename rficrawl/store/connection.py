@@ -15,8 +15,6 @@ from pymongo.database import Database
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
-from rficrawl.store.server import redact
-
 DEFAULT_URI = "mongodb://127.0.0.1:27017"
 DEFAULT_DATABASE = "rfi"
 ARTICLES = "articles"
@@ -31,6 +29,7 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     (ARTICLES, [("url", 1)], {"name": "url_unique", "unique": True}),
     (ARTICLES, [("edition", 1), ("published_at", -1)], {"name": "edition_published"}),
     (ARTICLES, [("section", 1), ("published_at", -1)], {"name": "section_published"}),
+    (ARTICLES, [("section_name", 1), ("section", 1)], {"name": "section_name_section"}),
     (ARTICLES, [("tags", 1), ("published_at", -1)], {"name": "tags_published"}),
     (ARTICLES, [("modified_at", -1)], {"name": "modified"}),
     (ARTICLES, [("published_at", -1)], {"name": "published"}),
@@ -54,7 +53,7 @@ def uri_from_settings(settings: BaseSettings, component: str) -> tuple[str, str]
     uri = (settings.get("MONGO_URI") or "").strip()
     if not uri:
         raise NotConfigured(f"{component}: MONGO_URI is empty, storage is off")
-    return uri, settings.get("MONGO_DATABASE") or DEFAULT_DATABASE
+    return uri, settings.get("MONGO_DATABASE")
 
 
 def connect(uri: str, timeout: float = 5.0) -> pymongo.MongoClient:
@@ -86,6 +85,5 @@ __all__ = [
     "default_database",
     "default_uri",
     "ensure_indexes",
-    "redact",
     "uri_from_settings",
 ]

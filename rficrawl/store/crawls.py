@@ -16,7 +16,7 @@ from typing import Any
 
 from scrapy import Spider
 
-from rficrawl.store.server import redact
+from rficrawl.redaction import redact
 
 # Stats whose keys name an error and its reason, copied into the record's ``errors``.
 ERROR_STATS_PREFIXES = (

@@ -16,8 +16,9 @@ Fronts, lists and every other kind always pass.
 
 Lookups are batched (``KNOWN_ARTICLES_BATCH_SIZE`` URLs or ``KNOWN_ARTICLES_BATCH_DELAY`` seconds,
 whichever comes first) into one ``$in`` query run in a worker thread, and answers are kept in a
-bounded LRU cache. Spiders ask the same object through ``crawler.known_articles.known(urls)``, e.g.
-to stop paging a list once a whole page is known.
+bounded LRU cache. Spiders ask the same lookup through Scrapy's
+``crawler.get_downloader_middleware(KnownArticlesMiddleware)`` (None when storage is off), whose
+``articles.known(urls)`` answers, e.g. to stop paging a list once a whole page is known.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from rficrawl.store.connection import ARTICLES, connect, redact, uri_from_settings
+from rficrawl.redaction import redact
+from rficrawl.store.connection import ARTICLES, connect, uri_from_settings
 from rficrawl.urls import to_public
 
 logger = logging.getLogger(__name__)
@@ -173,19 +175,18 @@ class KnownArticlesMiddleware:
         self.crawler = crawler
         self.uri = uri
         self.base_url = settings.get("RFI_BASE_URL")
-        self.default_refresh = settings.get("KNOWN_ARTICLES_REFRESH") or "never"
+        self.default_refresh = settings.get("KNOWN_ARTICLES_REFRESH")
         self.refresh = self.default_refresh
         self.client = connect(uri, timeout=settings.getfloat("STORE_TIMEOUT"))
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rficrawl-known")
-        self.known = KnownArticles(
+        # What spiders ask, through crawler.get_downloader_middleware(KnownArticlesMiddleware).
+        self.articles = KnownArticles(
             self.client[database][ARTICLES],
             self.executor,
             cache_size=settings.getint("KNOWN_ARTICLES_CACHE_SIZE"),
             batch_size=settings.getint("KNOWN_ARTICLES_BATCH_SIZE"),
             batch_delay=settings.getfloat("KNOWN_ARTICLES_BATCH_DELAY"),
         )
-        # The contract with spiders (docs/architecture.md): crawler.known_articles.known(urls).
-        crawler.known_articles = self.known
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> KnownArticlesMiddleware:
@@ -215,7 +216,7 @@ class KnownArticlesMiddleware:
             return
         stats = self.crawler.stats
         url = to_public(request.url, self.base_url)
-        stored = await self.known.lookup([url])
+        stored = await self.articles.lookup([url])
         stats.inc_value("rficrawl/known/checked")
         if url not in stored:
             return

@@ -30,7 +30,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from rficrawl.health import HEALTH_STAT
-from rficrawl.store.connection import CRAWLS, connect, ensure_indexes, redact, uri_from_settings
+from rficrawl.redaction import redact
+from rficrawl.store.connection import CRAWLS, connect, ensure_indexes, uri_from_settings
 from rficrawl.store.crawls import crawl_record, error_counts, new_crawl_id
 from rficrawl.store.spill import SpillFile
 from rficrawl.store.validation import InvalidItem, storable_document

@@ -32,19 +32,24 @@ def regex_literal(text: str) -> str:
 
 def article_filter(
     editions: Sequence[str] = (),
-    section: str | None = None,
+    section: str | Sequence[str] | None = None,
     tags: Sequence[str] = (),
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     search: str | None = None,
 ) -> dict[str, Any]:
     """The ``find`` filter for these criteria (all of them must hold). ``since`` and ``until``
-    bound ``published_at`` (``until`` exclusive), as ``rficrawl.dates.parse_bound`` gives them."""
+    bound ``published_at`` (``until`` exclusive), as ``rficrawl.dates.parse_bound`` gives them.
+    ``section`` is one value of the ``section`` field (a slug) or several
+    (:func:`section_slugs` gives them for what a user typed)."""
     clauses: list[dict[str, Any]] = []
     if editions:
         clauses.append({"edition": {"$in": list(editions)}})
-    if section:
-        clauses.append({"section": section})
+    sections = [section] if isinstance(section, str) else list(section or ())
+    if len(sections) == 1:
+        clauses.append({"section": sections[0]})
+    elif sections:
+        clauses.append({"section": {"$in": sections}})
     for tag in tags:
         clauses.append({"tags": tag})
     if since or until:
@@ -60,6 +65,32 @@ def article_filter(
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def section_slugs(db: Database, typed: str) -> list[str]:
+    """What ``--section`` matches: ``typed`` as a slug (``asie-pacifique``; also the name that
+    articles stored before ``section_name`` hold in ``section``), and the slug of every section
+    the site shows under that name (``Asie-Pacifique``). The query then filters on ``section``
+    alone, which its index serves.
+
+    The slugs of a name are read one at a time from the ``section_name_section`` index, each the
+    first one after the last (a loose index scan): a handful of index reads, where ``distinct``
+    would read every article of the section on a server that answers it from documents."""
+    named: list[str] = []
+    condition: dict[str, Any] = {"section_name": typed}
+    while True:
+        first = (
+            db[ARTICLES]
+            .find(condition, {"section": 1, "_id": 0})
+            .sort("section", ASCENDING)
+            .limit(1)
+        )
+        slug = next((doc.get("section") for doc in first), None)
+        if not isinstance(slug, str):
+            break
+        named.append(slug)
+        condition = {"section_name": typed, "section": {"$gt": slug}}
+    return [typed, *(slug for slug in named if slug != typed)]
 
 
 def find_article(db: Database, key: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from rficrawl.store.server import RunningServer
+from rficrawl.ops.mongo import RunningServer
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = (

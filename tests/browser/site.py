@@ -10,8 +10,8 @@ Everything is built at test time in a temporary mirror root:
   ``[data-load-more]``, seen in the captures' stylesheets and scripts; see ../shared/RFI-SITE.md)
   and, for list cards, on the /cn/ front capture's ``div.m-item-list-article[data-article-list]``
   with ``.article__title a[data-article-item-link]``;
-- routes imitate the site's behaviours: 403 to plain clients, a challenge page, a page that never
-  finishes loading.
+- routes imitate the site's behaviours: 403 to plain clients, a challenge page, a JavaScript
+  cookie wall (:class:`CookieWall`), a page that never finishes loading.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import html
 import json
 import threading
 from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
-from rficrawl.mirror import MirrorRequest, MirrorServer
-from tests.support.captures import capture_bytes
+from testbed.captures import capture_bytes
+from testbed.server import MirrorRequest, MirrorServer
 from tests.support.mirror import mirror_settings
 
 CAPTURE = "cn-article-2025-11-30.html"
@@ -288,6 +289,53 @@ CHALLENGE_PAGE = """<!DOCTYPE html>
 <script src="/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1"></script></body></html>"""
 
 
+# A bot wall's JavaScript cookie challenge. Written for these tests, modelled on the common walls
+# that answer a client without their cookie with a small page whose script computes a token,
+# stores it in a cookie and reloads the page (Sucuri's and DDoS-Guard's JavaScript challenges,
+# Cloudflare's former "I'm Under Attack" page): status 403, no content, the cookie set by the
+# script (no Set-Cookie header), the reload 400 ms later. With the right cookie, any client, the
+# browser or plain HTTP, gets the page.
+WALL_PAGE = """<!DOCTYPE html>
+<!-- Test page written for rficrawl (tests/browser/site.py): a JavaScript cookie challenge, modelled
+     on common bot walls (a token computed by script, stored in a cookie, then a reload). -->
+<html><head><meta charset="utf-8"><title>One moment, please...</title>
+<meta name="robots" content="noindex, nofollow"></head>
+<body><p>Checking your browser before accessing the site. This takes a moment.</p>
+<noscript>Please turn JavaScript on and reload the page.</noscript>
+<script>
+(function () {{
+  var token = (({seed} * 31 + 7) % 1000003).toString(16);
+  document.cookie = "{cookie}=" + token + "; path=/; max-age=1800; SameSite=Lax";
+  setTimeout(function () {{ location.reload(); }}, 400);
+}})();
+</script></body></html>"""
+
+
+@dataclass
+class CookieWall:
+    """The wall's rules: the cookie its script sets, and whether it ever accepts it (a wall that
+    has flagged the client keeps answering the challenge, which keeps reloading)."""
+
+    seed: int
+    cookie: str = "wall_clearance"
+    admits: bool = True
+
+    @property
+    def token(self) -> str:
+        return format((self.seed * 31 + 7) % 1000003, "x")
+
+    def page(self) -> str:
+        return WALL_PAGE.format(seed=self.seed, cookie=self.cookie)
+
+    def lets_through(self, headers) -> bool:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(headers.get("Cookie", ""))
+        except CookieError:
+            return False
+        return self.admits and self.cookie in jar and jar[self.cookie].value == self.token
+
+
 SHELL_PAGE = """<!DOCTYPE html>
 <!-- Written for rficrawl's tests: an article page's frame (RFI's main > div.t-content) with its
      article left out, as a protection layer or a failed render may serve it. -->
@@ -352,6 +400,34 @@ class Site:
             return status, {"Content-Type": "text/html; charset=utf-8"}, plain_body
 
         self.routes[path] = route
+        return path
+
+    def walled_article(self, name: str, wall: CookieWall) -> str:
+        """An article behind a JavaScript cookie wall, for every client."""
+        path = self.article(name)
+        page = article_variant(path, f"测试文章 {name}", f"TEST-{name}")
+
+        def route(request: MirrorRequest) -> tuple[int, dict[str, str], bytes | str]:
+            if wall.lets_through(request.headers):
+                return 200, {"Content-Type": "text/html; charset=utf-8"}, page
+            return 403, {"Content-Type": "text/html; charset=utf-8"}, wall.page()
+
+        self.routes[path] = route
+        return path
+
+    def late_article(self, name: str) -> str:
+        """An article whose body a script shows 2 s after the page loaded, for every client
+        (written for these tests: a challenge that lets the content through in place, with no
+        navigation). Until then its body div lacks RFI's class, so the plain answer has no
+        article markup. The 2 s leave the browser ample time to see the page without it first."""
+        path = article_path(name)
+        page = article_variant(path, f"测试文章 {name}", f"TEST-{name}").decode("utf-8")
+        hidden = BODY_OPEN.replace("t-content__body", "t-content__body-pending")
+        reveal = ("<script>window.addEventListener('load', function () { setTimeout(function () {"
+                  " document.querySelector('.t-content__body-pending').className ="
+                  " 't-content__body u-clearfix'; }, 2000); });</script></body>")
+        page = page.replace(BODY_OPEN, hidden).replace("</body>", reveal, 1)
+        self.write(path, page)
         return path
 
     def never_rendering_article(self, name: str) -> str:

@@ -122,11 +122,15 @@ def test_render_kinds_sends_a_kind_straight_to_the_browser(
     assert result.stats.get("rficrawl/browser/render_kinds") == 3
     assert not result.stats.get("rficrawl/browser/escalated")
     # The capture's images and fonts are requested by the browser and dropped
-    # (RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES, given to scrapy-playwright by the add-on).
+    # (RFICRAWL_BROWSER_BLOCKED_RESOURCE_TYPES, given to scrapy-playwright by the add-on), and so
+    # are its tag manager and consent scripts (RFICRAWL_BROWSER_BLOCKED_HOSTS), once a page.
     blocked_types = sum(result.stats.get(f"playwright/request_count/resource_type/{kind}", 0)
                         for kind in ("image", "font", "media"))
     assert blocked_types > 0
-    assert result.stats.get("playwright/request_count/aborted") == blocked_types
+    assert result.stats.get("rficrawl/browser/blocked_host/tms.fmm.io") == 3
+    assert result.stats.get("rficrawl/browser/blocked_host/consent.fmm.io") == 3
+    assert result.stats.get("rficrawl/browser/blocked_host") == 6
+    assert result.stats.get("playwright/request_count/aborted") == blocked_types + 6
 
 
 def test_a_blocked_sitemap_is_rescued_as_the_xml_the_server_sent(

@@ -7,15 +7,20 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from parsel import Selector
-from scrapy.http import HtmlResponse, Request
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+from scrapy.http import Headers, HtmlResponse, Request
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
 
+from rficrawl.browser.blocking import RequestBlock
+from rficrawl.browser.challenge import set_cookie_lines
 from rficrawl.browser.chromium import chromium_problem, launch_options
 from rficrawl.browser.escalation import EscalationMiddleware, is_challenge
 from rficrawl.browser.liveblog import is_live_blog
 from rficrawl.browser.markup import has_element
 from rficrawl.extract.liveblog import extract_live_posts
+from testbed.captures import capture_bytes
 from tests.browser.site import BODY_OPEN, CHALLENGE_PAGE, LIVE_BLOG_EMBED, article_variant
-from tests.support.captures import capture_bytes
 from tests.support.settings import settings_with_addons
 
 HOME = "cn-home-2025-11-30.html"
@@ -115,3 +120,61 @@ def test_a_missing_chromium_is_named_with_its_setting(tmp_path):
     assert "RFICRAWL_BROWSER_CHROMIUM_PATH" in problem and str(tmp_path / "none") in problem
     assert "RFICRAWL_BROWSER_ENABLED=0" in problem
     assert chromium_problem(settings(PLAYWRIGHT_CDP_URL="http://127.0.0.1:9222")) is None
+
+
+def browser_asks(url: str, resource_type: str = "script") -> SimpleNamespace:
+    """What the block rule reads of one of the browser's requests."""
+    return SimpleNamespace(url=url, resource_type=resource_type)
+
+
+def test_the_request_block_drops_types_then_blocked_hosts_then_hosts_not_allowed():
+    stats = MemoryStatsCollector(get_crawler())
+    rule = RequestBlock(["image"], ["doubleclick.net", "tms.fmm.io"], ["127.0.0.1", "rfi.fr"])
+    rule.count_in(stats)
+    assert rule(browser_asks("http://127.0.0.1:8000/cn/x.jpg", "image"))
+    assert rule(browser_asks("https://securepubads.g.doubleclick.net/tag/js/gpt.js"))
+    assert rule(browser_asks("https://tms.fmm.io/rfi/cn.js"))
+    # A suffix matches whole labels only: notdoubleclick.net is another domain.
+    assert rule(browser_asks("https://notdoubleclick.net/x.js"))
+    assert rule(browser_asks("https://consent.fmm.io/loader.js"))
+    for allowed in ("http://127.0.0.1:8000/build/js/main.js", "https://static.rfi.fr/x.js",
+                    "https://rfi.fr/", "data:text/plain,x"):
+        assert not rule(browser_asks(allowed)), allowed
+    assert stats.get_value("rficrawl/browser/blocked_host") == 2
+    assert stats.get_value("rficrawl/browser/blocked_host/tms.fmm.io") == 1
+    assert stats.get_value("rficrawl/browser/not_allowed") == 2
+    assert stats.get_value("rficrawl/browser/not_allowed/notdoubleclick.net") == 1
+    assert stats.get_value("rficrawl/browser/not_allowed/consent.fmm.io") == 1
+    # Without an allow-list every host that is not blocked is contacted.
+    assert not RequestBlock([], ["tms.fmm.io"])(browser_asks("https://consent.fmm.io/loader.js"))
+
+
+def test_the_browsers_cookies_reach_scrapys_jar_through_the_cookie_middleware():
+    """The cookies a browser answer carries as Set-Cookie lines are stored by Scrapy's own
+    CookiesMiddleware and sent with the next plain request to the host, not to another."""
+    cookies = [
+        {"name": "wall_clearance", "value": "a1b2", "domain": "127.0.0.1", "path": "/",
+         "expires": -1, "httpOnly": False, "secure": False, "sameSite": "Lax"},
+        {"name": "site_wide", "value": "v", "domain": ".rfi.fr", "path": "/",
+         "expires": 4102444800, "httpOnly": True, "secure": False, "sameSite": "Lax"},
+    ]
+    lines = set_cookie_lines(cookies)
+    assert lines == [
+        "wall_clearance=a1b2; Path=/",
+        "site_wide=v; Path=/; Domain=.rfi.fr; Expires=Fri, 01 Jan 2100 00:00:00 GMT; HttpOnly",
+    ]
+    middleware = CookiesMiddleware.from_crawler(get_crawler())
+    for url in ("http://127.0.0.1:8000/cn/a", "https://www.rfi.fr/cn/a"):
+        browser = Request(url, meta={"playwright": True})
+        answer = HtmlResponse(url, headers=Headers({"Set-Cookie": lines}), body=b"<html></html>",
+                              request=browser)
+        middleware.process_response(browser, answer)
+    plain = Request("http://127.0.0.1:8000/cn/b")
+    middleware.process_request(plain)
+    assert plain.headers.get("Cookie") == b"wall_clearance=a1b2"
+    on_rfi = Request("https://www.rfi.fr/fr/c")
+    middleware.process_request(on_rfi)
+    assert b"site_wide=v" in on_rfi.headers.get("Cookie")
+    elsewhere = Request("http://127.0.0.2:8000/cn/b")
+    middleware.process_request(elsewhere)
+    assert elsewhere.headers.get("Cookie") is None

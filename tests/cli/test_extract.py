@@ -10,8 +10,9 @@ from urllib.parse import unquote
 
 import pytest
 
+from rficrawl import settings as project
+from testbed.captures import capture_path
 from tests.extract import pages
-from tests.support.captures import capture_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RFICRAWL = REPO_ROOT / ".venv" / "bin" / "rficrawl"
@@ -95,7 +96,19 @@ def test_public_url_is_fetched_from_the_mirror_of_rfi_base_url(mirror):
     proc = run(pages.ARTICLE_URL, env={"RFI_BASE_URL": mirror.base_url})
     assert proc.returncode == 0, proc.stderr.decode()
     assert json.loads(proc.stdout)["url"] == pages.ARTICLE_URL
-    assert mirror.log.paths() == [unquote(pages.ARTICLE_PATH)]
+    # Fetched as a crawl fetches: robots.txt first, then the page, with the crawl's User-Agent
+    # and headers (RFI refuses a client calling itself rficrawl/<version>).
+    assert mirror.log.paths() == ["/robots.txt", unquote(pages.ARTICLE_PATH)]
+    page = mirror.log.records[-1]
+    assert page.user_agent == project.USER_AGENT
+    assert page.headers.get("Accept-Language") == project.DEFAULT_REQUEST_HEADERS["Accept-Language"]
+
+
+def test_a_page_robots_txt_forbids_is_refused_with_one_line(mirror):
+    (mirror.root / "robots.txt").write_text("User-agent: *\nDisallow: /cn/\n")
+    proc = run(pages.ARTICLE_URL, env={"RFI_BASE_URL": mirror.base_url})
+    assert_clean_failure(proc, "robots.txt")
+    assert mirror.log.paths() == ["/robots.txt"]
 
 
 def test_mirror_url_gives_the_public_url(mirror):

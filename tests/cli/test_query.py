@@ -4,7 +4,7 @@ One module-wide archive: a crawl of articles of two editions (cn and tw), one of
 Latin name in its title, an edit of another in the mirror and a second crawl (so one article has
 revision 2), all through ``scrapy crawl`` with the real server; the commands run as
 ``.venv/bin/rficrawl`` subprocesses. What a command must answer is computed from the mirror's own
-description (tests/support/mirror_build.py), not from the code under test.
+description (testbed/build.py), not from the code under test.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from urllib.parse import unquote, urlsplit
 import pymongo
 import pytest
 
-from rficrawl.mirror import MirrorServer, resolve_path
+from testbed.build import PARIS, Mirror, build_mirror
+from testbed.server import MirrorServer, resolve_path
 from tests.store.conftest import rficrawl
 from tests.support.crawl import run_crawl
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import PARIS, Mirror, build_mirror
 
 pytestmark = pytest.mark.slow
 N = 8

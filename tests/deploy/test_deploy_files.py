@@ -168,7 +168,8 @@ def test_scrapyd_deploy_builds_an_egg_of_the_project(tmp_path):
     assert "rficrawl/editions.toml" in tracked and "rficrawl/spiders/fronts.py" in tracked
     missing = sorted(set(tracked) - names)
     assert not missing, f"not packaged by scrapyd-deploy (add to package-data): {missing}"
-    assert not any(name.startswith("tests/") for name in names)
+    # Nothing of development: tests, benches, the test bed (mirror, builder, pages).
+    assert not any(name.startswith(("tests/", "bench/", "testbed/")) for name in names), sorted(names)
     assert re.search(r"\[scrapy\]\s*settings = rficrawl.settings", entry_points)
 
 

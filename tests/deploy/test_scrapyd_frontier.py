@@ -17,9 +17,9 @@ from urllib.parse import unquote
 import pytest
 
 from rficrawl.cli.main import main
-from rficrawl.mirror import MirrorServer
+from testbed.build import build_mirror, site_path
+from testbed.server import MirrorServer
 from tests.support.mirror import hold, mirror_settings
-from tests.support.mirror_build import build_mirror, site_path
 from tests.support.scrapyd import PASSWORD, USERNAME, ScrapydProcess, deploy_to_nodes
 
 pytestmark = pytest.mark.slow

@@ -21,8 +21,8 @@ from urllib.parse import unquote
 import pytest
 
 from rficrawl.cli.main import main
-from rficrawl.mirror import MirrorServer
-from tests.support.captures import capture_bytes
+from testbed.captures import capture_bytes
+from testbed.server import MirrorServer
 from tests.support.mirror import mirror_settings
 from tests.support.scrapyd import (
     PASSWORD,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from rficrawl.dates import as_utc
+from testbed.captures import capture_path
 from tests.extract import pages
-from tests.support.captures import capture_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

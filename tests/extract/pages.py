@@ -6,12 +6,13 @@ nothing is copied into the project.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
 from scrapy.http import HtmlResponse
 
-from tests.support.captures import capture_bytes
+from testbed.captures import capture_bytes
 
 ARTICLE = "cn-article-2025-11-30.html"
 FRONT = "cn-home-2025-11-30.html"
@@ -167,6 +168,37 @@ def layout_2021(body: bytes) -> bytes:
                         b'<div class="m-author-n-reading-time__authors">')
     body = replace_once(body, b"</article>", tags + b"</article>")
     return body
+
+
+SECTION_LINK = 'href="/cn/政治/" class="m-breadcrumb__list__item__link">政治'.encode()
+_JSONLD_SECTION = re.compile(
+    rb'"@id": "https://www.rfi.fr/cn/%E6%94%BF%E6%B2%BB/",(\s*)"name": "\xe6\x94\xbf\xe6\xb2\xbb"')
+
+
+def filed_under(body: bytes, section_url: str, name: str) -> bytes:
+    """The article filed under another section: the breadcrumb's section link (DOM and JSON-LD)
+    goes to ``section_url`` (encoded as RFI writes hrefs) and every source names the section
+    ``name`` (breadcrumb text, JSON-LD, article:section, datalayer cat1)."""
+    path = section_url.removeprefix("https://www.rfi.fr")
+    body = replace_once(body, SECTION_LINK, f'href="{path}" class="m-breadcrumb__list__item__'
+                        f'link">{html.escape(name)}'.encode())
+    assert _JSONLD_SECTION.search(body), "the capture's JSON-LD breadcrumb changed"
+    body = _JSONLD_SECTION.sub(
+        lambda m: f'"@id": "https://www.rfi.fr{path}",'.encode() + m[1]
+        + f'"name": {json.dumps(name)}'.encode(), body, count=1)
+    body = replace_once(body, '"articleSection": "政治"'.encode(),
+                        f'"articleSection": {json.dumps(name)}'.encode())
+    body = replace_once(body, 'article:section" content="政治"'.encode(),
+                        f'article:section" content="{html.escape(name)}"'.encode())
+    return replace_once(body, b'"cat1": "\\u653f\\u6cbb"', f'"cat1": {json.dumps(name)}'.encode())
+
+
+def without_breadcrumbs(body: bytes) -> bytes:
+    """No breadcrumb: the DOM's nav.m-breadcrumb and the JSON-LD (with its BreadcrumbList)
+    removed, as on pages older than RFI's JSON-LD."""
+    start = body.index(b'<nav class="m-breadcrumb"')
+    end = body.index(b"</nav>", start) + len(b"</nav>")
+    return without_jsonld(body[:start] + body[end:])
 
 
 # --- Poisoned pages: the capture with characters or sizes that no later stage can take ---------

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from rficrawl.extract.article import NotAnArticle, extract_article
+from testbed.captures import capture_bytes
 from tests.extract import pages
-from tests.support.captures import capture_bytes
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from rficrawl.extract.feeds import NotAFeed, month_of_sitemap, parse_rss, parse_sitemap
-from tests.support.mirror_build import MirrorArticle, news_sitemap, rss, sitemap_index, urlset
+from testbed.build import MirrorArticle, news_sitemap, rss, sitemap_index, urlset
 
 A = MirrorArticle("https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20251129-a", 
                   dt.datetime(2025, 11, 29, 8, 30, tzinfo=dt.UTC), "cn", "标题 & 一")

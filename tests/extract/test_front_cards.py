@@ -2,7 +2,7 @@
 are not.
 
 Three fronts in RFI's three templates: the real /cn/ front of 2025-11-30, and two pages written on
-RFI's markup, tests/mirror_pages/front-2024-es.html and front-2021-fr.html (each says what it
+RFI's markup, testbed/pages/front-2024-es.html and front-2021-fr.html (each says what it
 was modelled on). The expected links come from tests/support/front_links.py, a reading of the raw
 HTML with the standard library's parser that shares no code with the extractor.
 """
@@ -21,10 +21,10 @@ from scrapy.http import HtmlResponse
 from rficrawl.cli.main import main
 from rficrawl.extract.listing import Listing, extract_listing
 from rficrawl.urls import UrlKind, classify
-from tests.support.captures import capture_bytes, capture_path
+from testbed.captures import capture_bytes, capture_path
 from tests.support.front_links import decoded_paths, front_links
 
-PAGES = Path(__file__).resolve().parents[1] / "mirror_pages"
+PAGES = Path(__file__).resolve().parents[2] / "testbed" / "pages"
 PUBLIC = "https://www.rfi.fr"
 # name: (where the page is, its URL, distinct dated article links, of them in highlighted asides)
 FRONTS = {

@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse
 
 from rficrawl.extract.listing import Listing, extract_listing
 from rficrawl.urls import UrlKind, classify
-from tests.support.captures import capture_bytes, capture_path
+from testbed.captures import capture_bytes, capture_path
 
 HOME = "cn-home-2025-11-30.html"
 PUBLIC = "https://www.rfi.fr"
@@ -429,4 +429,5 @@ def test_listing_command_fetches_from_the_mirror(mirror_server_factory, tmp_path
     printed = json.loads(proc.stdout)
     assert printed["next_page"] == f"{PUBLIC}/fr/tag/coronavirus/3/"
     assert len(printed["articles"]) == 3
-    assert server.log.paths() == ["/fr/tag/coronavirus/2/"]
+    # fetched as a crawl fetches: robots.txt first
+    assert server.log.paths() == ["/robots.txt", "/fr/tag/coronavirus/2/"]

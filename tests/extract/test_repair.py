@@ -17,8 +17,8 @@ from lxml import etree
 from rficrawl.extract.article import NotAnArticle, content_hash, extract_article
 from rficrawl.extract.repair import TextRepair, may_need_repair, repair_text
 from rficrawl.store.validation import storable_document
+from testbed.captures import CAPTURES, capture_bytes
 from tests.extract import pages
-from tests.support.captures import CAPTURES, capture_bytes
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

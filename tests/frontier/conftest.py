@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from rficrawl.mirror import MirrorServer
+from testbed.build import Mirror, build_mirror
+from testbed.redis import RedisServer
+from testbed.server import MirrorServer
 from tests.support.crawl import REPO_ROOT, scrapy_command
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import Mirror, build_mirror
-from tests.support.redis import RedisServer
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from rficrawl.frontier.connection import RedisLink, RedisUnavailable, redacted
+from rficrawl.frontier.connection import RedisLink, RedisUnavailable
+from rficrawl.redaction import redact
 from tests.frontier.conftest import Worker, frontier_settings
 from tests.frontier.probe import build_probe_site
 
@@ -50,7 +51,7 @@ def test_down_link_backs_off_then_reconnects(redis_server, caplog):
 
 
 def test_passwords_stay_out_of_logs_and_stats(redis_server, mirror_server_factory, tmp_path):
-    assert redacted("redis://host:6379/0") == "redis://host:6379/0"
+    assert redact("redis://host:6379/0") == "redis://host:6379/0"
     password = "s3cret-frontier-pw"
     redis_server.client().config_set("requirepass", password)
     url = redis_server.url.replace("redis://", f"redis://:{password}@")
@@ -64,6 +65,6 @@ def test_passwords_stay_out_of_logs_and_stats(redis_server, mirror_server_factor
     worker.assert_finished()
     log = worker.log()
     assert len(worker.items()) == 2  # it did reach the password-protected frontier
-    assert f"at redis://***@127.0.0.1:{redis_server.port}/0" in log
+    assert f"at redis://:***@127.0.0.1:{redis_server.port}/0" in log
     assert password not in log
     assert password not in worker.stats_file.read_text()

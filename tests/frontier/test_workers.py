@@ -1,7 +1,7 @@
 """The real spiders, several ``scrapy crawl`` workers, one real redis-server, the local mirror.
 
 Each test checks the mirror's request log (what was fetched, how often) against the site's own
-description (tests/support/mirror_build.py), not against the crawlers' output.
+description (testbed/build.py), not against the crawlers' output.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from rficrawl import urls
+from testbed.build import site_path
 from tests.frontier.conftest import Worker, frontier_settings, inflight_of, wait_until
 from tests.support.mirror import hold
-from tests.support.mirror_build import site_path
 
 ARGS = {"editions": "cn"}
 

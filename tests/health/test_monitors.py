@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from rficrawl.commands.crawl import MONITORS_FAILED
+from testbed.build import build_mirror
 from tests.store.conftest import rficrawl
 from tests.support.crawl import run_crawl
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import build_mirror
 
 pytestmark = pytest.mark.slow
 JSONLD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)

@@ -15,12 +15,12 @@ from playwright.sync_api import sync_playwright
 
 from rficrawl.browser.chromium import launch_options
 from rficrawl.dates import paris_day
-from rficrawl.mirror import resolve_path
+from testbed.build import build_mirror
+from testbed.server import resolve_path
 from tests.store.conftest import rficrawl
 from tests.support.browser import chromium_settings, require_chromium
 from tests.support.crawl import run_crawl
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import build_mirror
 from tests.support.settings import settings_with_addons
 
 pytestmark = pytest.mark.slow

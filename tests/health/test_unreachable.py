@@ -11,11 +11,11 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from rficrawl.commands.crawl import CLOSE_REASON_STATUS, MONITORS_FAILED
-from rficrawl.mirror import DropConnection
-from rficrawl.store.server import free_port
+from rficrawl.ops.process import free_port
+from testbed.build import build_mirror
+from testbed.server import DropConnection
 from tests.support.crawl import run_crawl
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import build_mirror
 
 pytestmark = pytest.mark.slow
 

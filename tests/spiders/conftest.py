@@ -1,5 +1,5 @@
-"""Spider tests crawl a mirror built once per session from the real captures (tests/support/
-mirror_build.py), each test with its own server (and so its own request log)."""
+"""Spider tests crawl a mirror built once per session from the real captures (testbed/build.py),
+each test with its own server (and so its own request log)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from rficrawl import urls
-from rficrawl.mirror import MirrorServer
+from testbed.build import Mirror, build_mirror
+from testbed.server import MirrorServer
 from tests.support.crawl import CrawlResult, run_crawl
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import Mirror, build_mirror
 
 PARIS = ZoneInfo("Europe/Paris")
 

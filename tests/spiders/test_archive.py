@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from testbed.build import site_path
 from tests.spiders.conftest import article_paths, crawl, paris_day, paths_of, requested_twice
-from tests.support.mirror_build import site_path
 
 
 def test_archive_reads_the_years_and_days_in_range(site, server, tmp_path):

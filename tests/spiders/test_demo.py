@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+from testbed.build import build_mirror
 from tests.support.crawl import REPO_ROOT
-from tests.support.mirror_build import build_mirror
 
 
 def test_demo_crawls_the_hand_written_mirror(tmp_path):

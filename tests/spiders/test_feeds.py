@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rficrawl.editions import get_edition
+from testbed.build import PUBLIC, TAG_FEED, public_url
 from tests.spiders.conftest import article_paths, crawl, paris_day, paths_of, requested_twice
-from tests.support.mirror_build import PUBLIC, TAG_FEED, public_url
 
 
 def _feed_urls(editions: list[str], tags: list[str]) -> list[str]:

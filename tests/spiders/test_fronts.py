@@ -8,15 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from rficrawl.editions import get_edition
-from tests.spiders.conftest import (
-    article_paths,
-    crawl,
-    paris_day,
-    paths_of,
-    requested_twice,
-)
-from tests.support.front_links import front_links
-from tests.support.mirror_build import (
+from testbed.build import (
     PAGED_SECTION,
     PAGES,
     PUBLIC,
@@ -25,6 +17,14 @@ from tests.support.mirror_build import (
     public_url,
     site_path,
 )
+from tests.spiders.conftest import (
+    article_paths,
+    crawl,
+    paris_day,
+    paths_of,
+    requested_twice,
+)
+from tests.support.front_links import front_links
 
 
 def test_two_editions_at_once_find_every_front_article_once(site, server, tmp_path):
@@ -89,7 +89,7 @@ def test_tag_lists_are_paged_through_when_asked_for(site, server, tmp_path):
 
 
 def _front_2024_site(root: Path) -> tuple[set[str], set[str]]:
-    """A mirror whose /es/ front is tests/mirror_pages/front-2024-es.html (the 2024 template,
+    """A mirror whose /es/ front is testbed/pages/front-2024-es.html (the 2024 template,
     with highlighted asides, an ad slot and a sponsors aside), an article page behind every
     article link it shows (those of the ad and the sponsors too, so that following one would
     store it), and empty section fronts. Returns the decoded paths of the articles a crawl

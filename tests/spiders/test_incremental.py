@@ -7,8 +7,8 @@ import re
 import shutil
 from urllib.parse import urlsplit
 
+from testbed.build import PAGED_SECTION
 from tests.spiders.conftest import article_paths, crawl, paths_of
-from tests.support.mirror_build import PAGED_SECTION
 
 
 def test_second_run_fetches_no_known_article_and_stops_paging(site, server, tmp_path, mongo_db):

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from rficrawl import settings as defaults
-from rficrawl.mirror import DropConnection, MirrorRequest, MirrorServer, RequestRecord
+from testbed.build import Mirror, site_path
+from testbed.server import DropConnection, MirrorRequest, MirrorServer, RequestRecord
 from tests.spiders.conftest import crawl
 from tests.support.crawl import CrawlResult, run_crawl, start_crawl
 from tests.support.mirror import hold, mirror_settings
-from tests.support.mirror_build import Mirror, site_path
 
 # The politeness settings that are durations; ``polite`` multiplies each by its scale.
 DURATIONS = ("DOWNLOAD_DELAY", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY",

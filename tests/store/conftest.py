@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from rficrawl.items import ArticleItem
+from rficrawl.ops.process import free_port
 from rficrawl.store.connection import connect
-from rficrawl.store.server import free_port
 from rficrawl.urls import encode_url
 
 

@@ -1,6 +1,6 @@
 """Storage through ``scrapy crawl`` against the local mirror, with the real MongoDB-wire server.
 
-The mirror is built per test from the real captures (tests/support/mirror_build.py); crawls use
+The mirror is built per test from the real captures (testbed/build.py); crawls use
 E5's ``article`` spider with a URL file, as a user re-fetching a list of articles would.
 """
 
@@ -16,10 +16,10 @@ import pytest
 
 from rficrawl import urls
 from rficrawl.commands.crawl import MONITORS_FAILED
-from rficrawl.mirror import resolve_path
+from testbed.build import Mirror, build_mirror
+from testbed.server import resolve_path
 from tests.support.crawl import REPO_ROOT, CrawlResult, run_crawl, scrapy_command
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import Mirror, build_mirror
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from rficrawl.store.known import KnownArticlesMiddleware, refresh_policy
 from rficrawl.store.writer import ArticleWriter
 from rficrawl.urls import to_base
 from tests.store.conftest import make_item
-from tests.store.test_pipeline import project_settings
+from tests.support.settings import project_settings
 
 BASE = "http://127.0.0.1:8123"
 
@@ -60,7 +60,9 @@ def test_storage_off_means_no_middleware():
     crawler = get_crawler(Spider, project_settings(MONGO_URI=""))
     with pytest.raises(NotConfigured):
         KnownArticlesMiddleware.from_crawler(crawler)
-    assert not hasattr(crawler, "known_articles")
+    crawler.spider = crawler._create_spider("knowntest")
+    crawler.engine = crawler._create_engine()
+    assert crawler.get_downloader_middleware(KnownArticlesMiddleware) is None
 
 
 def test_known_articles_skipped_fronts_and_new_ones_fetched(mongo_db, stored):
@@ -117,7 +119,7 @@ def test_bad_refresh_value_is_named():
 
 def test_spider_api_batches_into_one_query_and_caches(mongo_db, stored):
     middleware = middleware_for(mongo_db, KNOWN_ARTICLES_CACHE_SIZE=4)
-    known = middleware.crawler.known_articles
+    known = middleware.articles
     queries = []
     original = known._query
     known._query = lambda urls: queries.append(len(urls)) or original(urls)

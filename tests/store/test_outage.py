@@ -16,11 +16,11 @@ import pymongo
 import pytest
 
 from rficrawl.store.documents import loads_line
+from testbed.build import site_path
 from tests.store.conftest import rficrawl
 from tests.store.test_crawl import N_ARTICLES, chosen, site, store_settings, url_file
 from tests.support.crawl import BackgroundCrawl, start_crawl
 from tests.support.mirror import Gate, hold
-from tests.support.mirror_build import site_path
 
 pytestmark = pytest.mark.slow
 __all__ = ["chosen", "site"]  # fixtures shared with test_crawl

@@ -11,18 +11,12 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
-from rficrawl import settings as project
+from rficrawl.ops.process import free_port
 from rficrawl.store.crawls import spider_arguments
 from rficrawl.store.documents import loads_line
 from rficrawl.store.pipeline import StoragePipeline
-from rficrawl.store.server import free_port
 from tests.store.conftest import make_item, poisoned
-
-
-def project_settings(**overrides) -> dict:
-    """rficrawl's settings (as ``scrapy crawl`` loads them) with a test's overrides."""
-    values = {name: getattr(project, name) for name in dir(project) if name.isupper()}
-    return {**values, "REMOTE_CONTROL_ENABLED": False, **overrides}
+from tests.support.settings import project_settings
 
 
 def pipeline_for(settings: dict) -> StoragePipeline:

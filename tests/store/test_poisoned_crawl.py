@@ -2,7 +2,7 @@
 repaired (and stored) or dropped with its reason, the crawl exits 0 and logs no traceback.
 
 ``scrapy crawl article`` against a local mirror and the suite's real MongoDB-wire server. The
-three pages are derived from the real article capture (tests/support/mirror_build.py); the third
+three pages are derived from the real article capture (testbed/build.py); the third
 gets one poison from tests/extract/pages.py, each of which keeps RFI's markup around it.
 """
 
@@ -16,11 +16,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from rficrawl.mirror import resolve_path
+from testbed.build import ARTICLE_CAPTURE, MirrorBuilder
+from testbed.captures import capture_bytes
+from testbed.server import resolve_path
 from tests.extract import pages
 from tests.store.test_crawl import crawl, store_settings, url_file
-from tests.support.captures import capture_bytes
-from tests.support.mirror_build import ARTICLE_CAPTURE, MirrorBuilder
 
 pytestmark = pytest.mark.slow
 

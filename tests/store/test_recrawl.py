@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
+from testbed.build import site_path
 from tests.store.test_crawl import article_requests, chosen, crawl, site, store_settings, url_file
 from tests.support.crawl import start_crawl
 from tests.support.mirror import Gate
-from tests.support.mirror_build import site_path
 
 pytestmark = pytest.mark.slow
 __all__ = ["chosen", "site"]  # fixtures shared with test_crawl

@@ -16,7 +16,7 @@ import re
 import pytest
 
 from rficrawl.store.connection import ARTICLES, CRAWLS, REVISIONS, ensure_indexes
-from rficrawl.store.queries import article_filter
+from rficrawl.store.queries import article_filter, section_slugs
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,8 @@ def archive(mongo_db, mongo_server):
     ensure_indexes(db)
     db[ARTICLES].insert_many([
         {"_id": f"WBMZ{n}-RFI-CN", "url": f"https://www.rfi.fr/cn/x/{n}", "edition": ["cn", "fr"][n % 2],
-         "section": "monde", "tags": ["法国", f"t{n % 3}"], "published_at": DAY - dt.timedelta(hours=n),
+         "section": ["monde", "asie-pacifique"][n % 2], "section_name": ["Monde", "Asie-Pacifique"][n % 2],
+         "tags": ["法国", f"t{n % 3}"], "published_at": DAY - dt.timedelta(hours=n),
          "published_day": (DAY - dt.timedelta(hours=n)).strftime("%Y-%m-%d"), "content_hash": f"h{n}"}
         for n in range(40)
     ])  # fmt: skip
@@ -107,6 +108,14 @@ def test_listings_come_in_index_order(archive):
     served_by(explain(archive, {"find": ARTICLES, "filter": window}), "published")
     served_by(explain(archive, {"find": ARTICLES, "filter": {}, "sort": {"published_at": -1}}),
               "published", sorted_=True)  # fmt: skip  (rficrawl export without filters)
+
+    # --section given the shown name: its slugs, one index read each (a loose index scan)
+    first = {"find": ARTICLES, "filter": {"section_name": "Asie-Pacifique"}, "projection": {"section": 1},
+             "sort": {"section": 1}, "limit": 1}  # fmt: skip
+    served_by(explain(archive, first), "section_name_section", sorted_=True)
+    after = {**first, "filter": {"section_name": "Asie-Pacifique", "section": {"$gt": "asie-pacifique"}}}
+    served_by(explain(archive, after), "section_name_section", sorted_=True)
+    assert section_slugs(archive, "Asie-Pacifique") == ["Asie-Pacifique", "asie-pacifique"]
 
     # rficrawl articles --edition cn --tag 法国 --since ... (the CLI's own filter)
     cli = article_filter(["cn"], None, ["法国"], DAY - dt.timedelta(days=2), None, None)

@@ -11,8 +11,9 @@ import pymongo
 import pytest
 from pymongo.errors import PyMongoError
 
-from rficrawl.store.server import free_port, ping, start_server
-from tests.support.mirror_build import build_mirror
+from rficrawl.ops.mongo import ping, start_server
+from rficrawl.ops.process import free_port
+from testbed.build import build_mirror
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""The MongoDB-wire server that tests, benches and scripts/run.sh start (rficrawl.store.server).
+"""The MongoDB-wire server that tests, benches and scripts/run.sh start (rficrawl.ops.mongo).
 
 These talk to real servers: the session one (its kind forced by RFICRAWL_MONGO_SERVER in CI) and
 servers of their own, to check the fallback order, forced kinds, restarts and the CLI.
@@ -19,8 +19,11 @@ import pymongo
 import pytest
 from pymongo.errors import PyMongoError
 
-from rficrawl.store import server as srv
-from rficrawl.store.server import ServerError, ping, start_server
+from rficrawl.ops import ferretdb
+from rficrawl.ops import mongo as srv
+from rficrawl.ops.mongo import ServerError, ping, start_server
+from rficrawl.ops.process import free_port
+from testbed.mongo import start_test_server
 
 pytestmark = pytest.mark.slow
 
@@ -63,15 +66,15 @@ def test_mongo_uri_wins_and_nothing_is_started(mongo_server, monkeypatch, tmp_pa
 
 
 def test_without_mongod_ferretdb_comes_next(auto_env, tmp_path):
-    if not os.path.exists("/usr/local/go/bin/go") and not srv.FERRETDB_LAUNCHER.exists():
+    if not os.path.exists("/usr/local/go/bin/go") and not ferretdb.CHECKOUT_LAUNCHER.exists():
         pytest.skip("neither Go nor a built FerretDB launcher on this machine")
-    with start_server(tmp_path) as server:
+    with start_test_server(tmp_path) as server:
         assert server.kind == "ferretdb"
         assert "FerretDB" in server.version()
 
 
 def test_without_mongod_and_ferretdb_nx27017_comes_last(auto_env, tmp_path):
-    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    auto_env.setenv(ferretdb.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
     with start_server(tmp_path / "data") as server:
         assert server.kind == "nx-27017"
         assert ping(server.uri)["ok"]
@@ -85,7 +88,7 @@ def test_a_mongod_on_path_is_tried_first(auto_env, tmp_path):
     # A mongod that cannot start: auto mode notes it and moves on; forcing it is an error.
     _executable(bin_dir / "mongod", "#!/bin/sh\necho 'mongod: broken install for this test' >&2\nexit 3\n")
     auto_env.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    auto_env.setenv(ferretdb.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
     with start_server(tmp_path / "auto") as server:
         assert server.kind == "nx-27017"
     assert "broken install for this test" in (tmp_path / "auto" / "mongod.log").read_text()
@@ -99,13 +102,13 @@ def test_a_mongod_on_path_is_tried_first(auto_env, tmp_path):
 
 
 def test_nothing_available_lists_what_was_tried(auto_env, tmp_path):
-    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    auto_env.setenv(ferretdb.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
     auto_env.setitem(sys.modules, "nx_27017", None)  # import fails as if not installed
     with pytest.raises(ServerError) as excinfo:
         start_server(tmp_path)
     message = str(excinfo.value)
     assert "mongod: no mongod on PATH" in message
-    assert f"ferretdb: {srv.LAUNCHER_ENV}=" in message
+    assert f"ferretdb: {ferretdb.LAUNCHER_ENV}=" in message
     assert "nx-27017: the Python package nx-27017 is not installed" in message
 
 
@@ -114,25 +117,47 @@ def test_forced_kind_is_never_a_silent_fallback(auto_env, tmp_path):
     with pytest.raises(ServerError, match="'mongod' cannot start: no mongod on PATH"):
         start_server(tmp_path)
     auto_env.setenv(srv.FORCE_ENV, "ferretdb")
-    auto_env.setenv(srv.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
+    auto_env.setenv(ferretdb.LAUNCHER_ENV, str(tmp_path / "no-such-launcher"))
     with pytest.raises(ServerError, match="'ferretdb' cannot start"):
         start_server(tmp_path)
 
 
 def test_forced_ferretdb_without_go_says_how_to_fix_it(auto_env, tmp_path):
-    """A fresh checkout on a machine without Go: the launcher cannot be built, and the error says so."""
+    """A fresh checkout on a machine without Go: the launcher cannot be built, and the errors say
+    so; starting a server never builds, and names the command that does."""
     tools = tmp_path / "checkout" / "tools" / "ferretdb"
-    shutil.copytree(srv.FERRETDB_BUILD_SCRIPT.parent, tools)
-    auto_env.setattr(srv, "FERRETDB_BUILD_SCRIPT", tools / "build.sh")
-    auto_env.setattr(srv, "FERRETDB_LAUNCHER", tmp_path / "checkout" / ".cache" / "ferretdb" / "ferretdb-launcher")
+    shutil.copytree(ferretdb.BUILD_SCRIPT.parent, tools)
+    auto_env.setattr(ferretdb, "BUILD_SCRIPT", tools / "build.sh")
+    auto_env.setattr(ferretdb, "CHECKOUT_LAUNCHER", tmp_path / "checkout" / ".cache" / "ferretdb" / "ferretdb-launcher")
     auto_env.setenv("GO", str(tmp_path / "no-go"))
     with pytest.raises(ServerError) as excinfo:
-        start_server(tmp_path / "data", kind="ferretdb")
+        start_test_server(tmp_path / "data", kind="ferretdb")
     message = str(excinfo.value)
     assert "the FerretDB launcher could not be built" in message
     assert "Go is not installed (need Go >= 1.24" in message and str(tmp_path / "no-go") in message
-    with start_server(tmp_path / "data") as server:  # not forced: falls back to the next kind
+    with pytest.raises(ServerError, match="not built yet .* `rficrawl mongo build`"):
+        start_server(tmp_path / "data", kind="ferretdb")
+    with start_test_server(tmp_path / "data") as server:  # not forced: falls back to the next kind
         assert server.kind == "nx-27017"
+
+
+def test_an_installed_rficrawl_finds_the_launcher_on_path_and_never_builds(auto_env, tmp_path):
+    """Outside a checkout (a wheel, a scrapyd egg) there is no build script: the launcher comes
+    from RFICRAWL_FERRETDB_LAUNCHER or PATH, and its absence says so."""
+    auto_env.setattr(ferretdb, "BUILD_SCRIPT", tmp_path / "site-packages" / "tools" / "build.sh")
+    auto_env.setattr(ferretdb, "CHECKOUT_LAUNCHER", tmp_path / "site-packages" / "ferretdb-launcher")
+    with pytest.raises(ferretdb.LauncherError, match="RFICRAWL_FERRETDB_LAUNCHER .* PATH"):
+        ferretdb.find_launcher()
+    with pytest.raises(ferretdb.LauncherError, match="built from a checkout"):
+        ferretdb.build_launcher()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    launcher = _executable(bin_dir / "ferretdb-launcher", "#!/bin/sh\nexit 0\n")
+    auto_env.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    assert ferretdb.find_launcher() == launcher
+    auto_env.setenv(ferretdb.LAUNCHER_ENV, str(tmp_path / "elsewhere"))
+    with pytest.raises(ferretdb.LauncherError, match="is not an executable file"):
+        ferretdb.find_launcher()
 
 
 def test_unknown_forced_kind_is_a_clear_error(monkeypatch, tmp_path):
@@ -225,7 +250,7 @@ def test_status_names_the_server_and_what_the_archive_holds(mongo_server, mongo_
 
 
 def test_status_of_a_dead_uri_fails_with_a_hint():
-    uri = f"mongodb://127.0.0.1:{srv.free_port()}"
+    uri = f"mongodb://127.0.0.1:{free_port()}"
     env = {**os.environ, "MONGO_URI": uri}
     result = _rficrawl("mongo", "status", env=env)
     assert result.returncode == 1
@@ -234,7 +259,7 @@ def test_status_of_a_dead_uri_fails_with_a_hint():
 
 
 def test_status_hides_the_password():
-    uri = f"mongodb://archivist:s3cret@127.0.0.1:{srv.free_port()}/?serverSelectionTimeoutMS=300"
+    uri = f"mongodb://archivist:s3cret@127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=300"
     result = _rficrawl("mongo", "status", "--uri", uri)
     assert result.returncode == 1
     assert "s3cret" not in result.stdout + result.stderr

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.browser import LOCAL_ONLY, assert_stayed_local
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -84,6 +86,7 @@ class BackgroundCrawl:
         if self.feed.exists():
             items = [json.loads(line) for line in self.feed.read_text().splitlines() if line.strip()]
         stats = json.loads(self.stats_file.read_text()) if self.stats_file.exists() else {}
+        assert_stayed_local(stats)
         return CrawlResult(self.proc.returncode, items, stats, self.log(), self.feed)
 
 
@@ -97,14 +100,16 @@ def start_crawl(
 ) -> BackgroundCrawl:
     """Start one crawl in the background; items go to an -O feed, stats to STATS_FILE.
 
-    Storage is off (``MONGO_URI`` empty) unless ``settings`` gives a ``MONGO_URI``."""
+    Storage is off (``MONGO_URI`` empty) unless ``settings`` gives a ``MONGO_URI``; the browser
+    contacts 127.0.0.1 alone (``tests.support.browser.LOCAL_ONLY``)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     feed = tmp_path / output_name
     stats_file = tmp_path / (output_name + ".stats.json")
     log_file = tmp_path / (output_name + ".log")
     # No store unless the test gives one: a crawl would otherwise wait for a MongoDB at the
     # default address and spill its items into ./data/spill.
-    all_settings = {"STATS_FILE": str(stats_file), "REMOTE_CONTROL_ENABLED": False, "MONGO_URI": ""}
+    all_settings = {"STATS_FILE": str(stats_file), "REMOTE_CONTROL_ENABLED": False, "MONGO_URI": "",
+                    **LOCAL_ONLY}
     all_settings.update(settings or {})
     cmd = scrapy_command(spider, args, all_settings, feed)
     with log_file.open("w") as log:

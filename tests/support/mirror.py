@@ -1,6 +1,6 @@
-"""The offline test bed: a local mirror of rfi.fr served on 127.0.0.1 (see rficrawl.mirror).
+"""The offline test bed: a local mirror of rfi.fr served on 127.0.0.1 (see testbed.server).
 
-``mirror_server_factory(root, **options)`` starts a :class:`rficrawl.mirror.MirrorServer` on a free
+``mirror_server_factory(root, **options)`` starts a :class:`testbed.server.MirrorServer` on a free
 port (options: delay, forbid, forbid_unless_browser, browser_check, routes); every server a test
 started is stopped at teardown. ``mirror_settings(server)`` gives the Scrapy settings that point a
 crawl at it. ``hold(server, paths)`` puts a :class:`Gate` on paths: their requests wait at the
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rficrawl.mirror import MirrorRequest, MirrorServer
+from testbed.server import MirrorRequest, MirrorServer
 
 MirrorServerFactory = Callable[..., MirrorServer]
 

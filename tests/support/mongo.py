@@ -1,4 +1,4 @@
-"""The MongoDB-wire server of the test suite (see rficrawl.store.server for the order of kinds).
+"""The MongoDB-wire server of the test suite (see rficrawl.ops.mongo for the order of kinds).
 
 Fixtures:
 
@@ -25,15 +25,10 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from rficrawl.store.server import (
-    FERRETDB,
-    RunningServer,
-    ServerError,
-    ferretdb_argv,
-    ferretdb_launcher,
-    free_port,
-    start_server,
-)
+from rficrawl.ops.ferretdb import ferretdb_argv, find_launcher
+from rficrawl.ops.mongo import FERRETDB, RunningServer, ServerError
+from rficrawl.ops.process import free_port
+from testbed.mongo import start_test_server
 
 
 @dataclass
@@ -55,7 +50,7 @@ class MongoTarget:
 
 def _start(data_dir: Path) -> RunningServer:
     try:
-        return start_server(data_dir)
+        return start_test_server(data_dir)
     except ServerError as exc:
         pytest.fail(f"no MongoDB-wire server for the tests: {exc}", pytrace=False)
 
@@ -99,7 +94,7 @@ def start_ferretdb(data_dir: Path, *args: str, launcher: Path | None = None) -> 
         uri=f"mongodb://127.0.0.1:{port}",
         data_dir=data_dir,
         log_path=data_dir.parent / f"{data_dir.name}.log",
-        argv=[*ferretdb_argv(launcher or ferretdb_launcher(), data_dir, port), *args],
+        argv=[*ferretdb_argv(launcher or find_launcher(), data_dir, port), *args],
         timeout=300,  # a database of an earlier build gets its key tables first
     )
     try:

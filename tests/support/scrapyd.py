@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,16 +27,12 @@ from typing import Any
 import pytest
 import requests
 
+from rficrawl.ops.process import NotReady, free_port, wait_ready
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRAPYD_CONF = REPO_ROOT / "deploy" / "scrapyd.conf"
 USERNAME = "archivist"
 PASSWORD = "test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -72,17 +67,18 @@ class ScrapydProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"scrapyd exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if self.api("daemonstatus.json", timeout=2).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"scrapyd on port {self.port} not ready in {timeout}s:\n{self.log()}")
+        try:
+            wait_ready(
+                lambda: self.api("daemonstatus.json", timeout=2).status_code == 200,
+                what=f"scrapyd on port {self.port}",
+                timeout=timeout,
+                process=self.process,
+                errors=(requests.ConnectionError,),
+                interval=0.2,
+            )
+        except NotReady as exc:
+            raise RuntimeError(f"{exc}:\n{self.log()}") from None
+        return self
 
     def api(
         self,

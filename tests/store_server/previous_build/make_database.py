@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pymongo
@@ -25,7 +24,9 @@ import pymongo
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from rficrawl.store.server import ferretdb_argv, free_port, ping
+from rficrawl.ops.ferretdb import ferretdb_argv
+from rficrawl.ops.mongo import ping
+from rficrawl.ops.process import free_port, wait_ready
 
 # The indexes of rficrawl.store.connection.INDEXES before the query planner.
 PREVIOUS_INDEXES = [
@@ -71,12 +72,8 @@ def main(launcher: str) -> None:
         process = subprocess.Popen(ferretdb_argv(Path(launcher), Path(data), port))
         uri = f"mongodb://127.0.0.1:{port}"
         try:
-            for _ in range(100):
-                try:
-                    ping(uri)
-                    break
-                except pymongo.errors.PyMongoError:
-                    time.sleep(0.2)
+            wait_ready(lambda: ping(uri), what="the FerretDB launcher", timeout=20,
+                       process=process, errors=(pymongo.errors.PyMongoError,))
             db = pymongo.MongoClient(uri).rfi
             for collection, keys, options in PREVIOUS_INDEXES:
                 db[collection].create_index(keys, **options)

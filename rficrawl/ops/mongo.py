@@ -1,4 +1,4 @@
-"""Start a MongoDB-wire server on 127.0.0.1 for tests, benches and the README's run command.
+"""Find or start a MongoDB-wire server on 127.0.0.1: ``rficrawl mongo serve``, the run command, tests.
 
 Why this exists: rficrawl stores into MongoDB, but a newsroom laptop or a CI machine rarely has a
 ``mongod``. So the same code picks the best server it can find, in this order:
@@ -6,7 +6,7 @@ Why this exists: rficrawl stores into MongoDB, but a newsroom laptop or a CI mac
 1. ``MONGO_URI`` from the environment: use it, start nothing (kind ``external``);
 2. a ``mongod`` on ``PATH``, started with its own data directory;
 3. FerretDB 1.24 with its SQLite backend, through the small Go launcher in ``tools/ferretdb``
-   (built once into ``.cache/ferretdb/`` by ``tools/ferretdb/build.sh``);
+   (found as ``rficrawl.ops.ferretdb`` says; never built from here);
 4. ``nx-27017`` from PyPI, a MongoDB wire-protocol server over SQLite written in Python.
 
 ``RFICRAWL_MONGO_SERVER=mongod|ferretdb|nx-27017`` (or the ``kind`` argument) forces one kind; a
@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,8 +30,11 @@ from typing import Self
 import pymongo
 from pymongo.errors import PyMongoError
 
+from rficrawl.ops.ferretdb import LauncherError, ferretdb_argv, find_launcher
+from rficrawl.ops.process import NotReady, free_port, port_in_use, wait_ready
+from rficrawl.redaction import redact
+
 FORCE_ENV = "RFICRAWL_MONGO_SERVER"
-LAUNCHER_ENV = "RFICRAWL_FERRETDB_LAUNCHER"
 EXTERNAL = "external"
 MONGOD = "mongod"
 FERRETDB = "ferretdb"
@@ -41,20 +43,9 @@ NX27017 = "nx-27017"
 STARTABLE_KINDS = (MONGOD, FERRETDB, NX27017)
 KINDS = (EXTERNAL, *STARTABLE_KINDS)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-FERRETDB_BUILD_SCRIPT = REPO_ROOT / "tools" / "ferretdb" / "build.sh"
-FERRETDB_LAUNCHER = REPO_ROOT / ".cache" / "ferretdb" / "ferretdb-launcher"
-
 
 class ServerError(RuntimeError):
     """A MongoDB-wire server could not be found or started; the message says what was tried."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that is free right now, chosen by the kernel (bind to port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def ping(uri: str, timeout: float = 2.0) -> dict:
@@ -152,27 +143,24 @@ class RunningServer:
         return describe_server(ping(self.uri))
 
     def _wait_ready(self, process: subprocess.Popen | None) -> None:
-        deadline = time.monotonic() + self.timeout
-        last_error: Exception | None = None
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
+        try:
+            wait_ready(
+                lambda: ping(self.uri, timeout=1.0),
+                what=f"{self.kind} server at {redact(self.uri)}",
+                timeout=self.timeout,
+                process=process,
+                errors=(PyMongoError,),
+            )
+        except NotReady as exc:
+            if process is not None and exc.returncode is None:
+                self.stop()
+            if exc.returncode is not None:
                 raise ServerError(
-                    f"{self.kind} exited with code {process.returncode} before answering ping "
+                    f"{self.kind} exited with code {exc.returncode} before answering ping "
                     f"({' '.join(self.argv)}); see {self.log_path}:\n{self._log_tail()}"
-                )
-            try:
-                ping(self.uri, timeout=1.0)
-                return
-            except PyMongoError as exc:
-                last_error = exc
-                time.sleep(0.1)
-        if process is not None:
-            self.stop()
-        where = f"; see {self.log_path}:\n{self._log_tail()}" if self.log_path else ""
-        raise ServerError(
-            f"{self.kind} server at {redact(self.uri)} did not answer ping within "
-            f"{self.timeout:.0f}s ({last_error}){where}"
-        )
+                ) from None
+            where = f"; see {self.log_path}:\n{self._log_tail()}" if self.log_path else ""
+            raise ServerError(f"{exc}{where}") from None
 
     def _log_tail(self, lines: int = 15) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -185,16 +173,6 @@ class RunningServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-def redact(uri: str) -> str:
-    """The URI without its password, for messages and logs."""
-    scheme, sep, rest = uri.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return uri
-    credentials, _, hostpart = rest.partition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{hostpart}"
 
 
 def forced_kind(kind: str | None = None) -> str | None:
@@ -272,14 +250,9 @@ def _start_kind(kind, argv_for, data_dir: Path, port: int | None, timeout: float
         try:
             return server.start()
         except ServerError:
-            if attempt == attempts - 1 or not _port_in_use(chosen):
+            if attempt == attempts - 1 or not port_in_use(chosen):
                 raise
     raise AssertionError("unreachable")
-
-
-def _port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _command_builder(kind: str):
@@ -293,7 +266,10 @@ def _command_builder(kind: str):
             "--quiet",
         ]  # fmt: skip
     if kind == FERRETDB:
-        launcher = ferretdb_launcher()
+        try:
+            launcher = find_launcher()
+        except LauncherError as exc:
+            raise ServerError(str(exc)) from None
         return lambda data, port: ferretdb_argv(launcher, data, port)
     if kind == NX27017:
         try:
@@ -308,50 +284,3 @@ def _command_builder(kind: str):
             "--log-file", str(data / "nx-27017.log"), "--pid-file", str(data / "nx-27017.pid"),
         ]  # fmt: skip
     raise ServerError(f"kind {kind!r} cannot be started by rficrawl")
-
-
-def ferretdb_argv(launcher: Path, data: Path, port: int) -> list[str]:
-    """The command line of the FerretDB launcher on 127.0.0.1:port with its data in ``data``,
-    stopping when this process is gone."""
-    return [
-        str(launcher), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(data),
-        "-log-level", "error", "-exit-with-pid", str(os.getpid()),
-    ]  # fmt: skip
-
-
-def ferretdb_launcher() -> Path:
-    """Path of the FerretDB launcher, built first by ``tools/ferretdb/build.sh`` if it is stale.
-
-    ``RFICRAWL_FERRETDB_LAUNCHER`` may name a launcher built elsewhere (nothing is built then).
-    """
-    override = os.environ.get(LAUNCHER_ENV)
-    if override:
-        path = Path(override)
-        if not os.access(path, os.X_OK):
-            raise ServerError(f"{LAUNCHER_ENV}={override} is not an executable file")
-        return path
-    if FERRETDB_BUILD_SCRIPT.exists():
-        _build_ferretdb_launcher()
-    if not os.access(FERRETDB_LAUNCHER, os.X_OK):
-        raise ServerError(f"no FerretDB launcher at {FERRETDB_LAUNCHER} (run tools/ferretdb/build.sh)")
-    return FERRETDB_LAUNCHER
-
-
-def _build_ferretdb_launcher() -> None:
-    """Run build.sh (a no-op when the launcher is up to date), showing its progress on stderr:
-    a first build takes a minute or two and should not look like a hang."""
-    process = subprocess.Popen(
-        ["bash", str(FERRETDB_BUILD_SCRIPT)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    lines = []
-    for line in process.stderr:
-        lines.append(line.rstrip())
-        print(line, end="", file=sys.stderr, flush=True)
-    if process.wait() != 0:
-        output = "\n".join(lines[-10:]) or f"{FERRETDB_BUILD_SCRIPT} exited with code {process.returncode}"
-        raise ServerError(f"the FerretDB launcher could not be built: {output}")

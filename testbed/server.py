@@ -1,7 +1,8 @@
 """Serve a saved mirror of rfi.fr on 127.0.0.1, with paths exactly as on the live site.
 
 Spiders take their base URL from ``RFI_BASE_URL``; pointing it at this server lets tests, benches and
-``make demo`` crawl real page markup without touching rfi.fr. The request path is percent-decoded as
+``make demo`` crawl real page markup without touching rfi.fr (``python -m testbed serve DIR`` runs it
+from a checkout). The request path is percent-decoded as
 UTF-8 and looked up under the mirror root, so ``/cn/%E4%B8%AD%E5%9B%BD/`` serves
 ``ROOT/cn/中国/index.html`` and an extensionless path (``/cn/rss``, an article slug) is a plain file.
 
@@ -295,7 +296,7 @@ class MirrorServer:
         self._thread = None
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (the ``rficrawl mirror`` command)."""
+        """Serve in the calling thread until interrupted (``python -m testbed serve``)."""
         self.start()
         try:
             while self._thread is not None and self._thread.is_alive():
