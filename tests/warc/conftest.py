@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from testbed.build import Mirror, build_mirror
 from tests.support.crawl import REPO_ROOT, CrawlResult, run_crawl
 from tests.support.mirror import mirror_settings
-from tests.support.mirror_build import Mirror, build_mirror
 
 RFICRAWL = Path(sys.executable).parent / "rficrawl"
 WARCIO = Path(sys.executable).parent / "warcio"
