@@ -12,8 +12,8 @@ import pytest
 
 from rficrawl import urls
 from rficrawl.extract.article import extract_article
+from testbed.captures import capture_path
 from tests.extract import pages
-from tests.support.captures import capture_path
 
 LINKGRAPH = "linkgraph-fr-2021-12-09.tsv"
 

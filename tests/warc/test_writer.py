@@ -19,7 +19,7 @@ from rficrawl.warc.capture import Capture, SentRequest
 from rficrawl.warc.digests import DigestIndex
 from rficrawl.warc.reader import RecordError, read_at
 from rficrawl.warc.writer import WarcWriter
-from tests.support.captures import capture_bytes
+from testbed.captures import capture_bytes
 from tests.warc.conftest import read_records, warc_files, warcio
 
 CRAWL_ID = "fronts-20251130T101500Z-abc123"
