@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             total = 1
             docs: Any = [stored]
         else:
-            query = article_query(args)
+            query = article_query(args, db)
             total = count_articles(db, query)
             docs = db[ARTICLES].find(query, batch_size=READ_BATCH)
         if not args.dry_run:
