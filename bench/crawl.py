@@ -126,7 +126,7 @@ def run_fronts(server: MirrorServer, section: str, articles: int, workdir: Path,
         print(f"warning: {items} articles scraped out of {articles}", file=sys.stderr)
     elapsed = stats.get("elapsed_time_seconds") or wall
     return {"pages": pages, "items": items, "seconds": elapsed, "pages_per_s": pages / elapsed,
-            "peak_rss_mib": usage.ru_maxrss / 1024}
+            "peak_rss_mib": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def run_scrapy_bench() -> float:

@@ -3,7 +3,9 @@
 On the mirror of bench/crawl.py (copies of the real /cn/ article capture, built once under
 .cache/bench-crawl/), ``scrapy crawl fronts`` runs in alternation with the WARC add-on on (the
 project's default: articles and listings kept, gzip level 6) and off (``WARC_DIR`` empty), so that
-a busy machine weighs on both alike; the best run of each is compared (target: on ÷ off >= 0.9).
+a busy machine weighs on both alike; the best run of each is compared (target: on ÷ off >= 0.9),
+and the crawl process's CPU time per page (user + system) of each, which a shared machine sways
+less.
 It prints the bytes of the WARC files per article (gzip, listings and warcinfo included) and the
 records written (from the crawl's ``rficrawl/warc/*`` stats).
 
@@ -133,6 +135,11 @@ def main() -> None:
     speeds = {name: ", ".join(f"{r['pages_per_s']:.1f}" for r in runs)
               for name, runs in (("on", on), ("off", off))}
     print(f"crawl pages/s, WARC on: {speeds['on']}; off: {speeds['off']}")
+    cpu = {name: min(r["cpu_s"] / r["pages"] for r in runs) * 1000
+           for name, runs in (("on", on), ("off", off))}
+    # CPU time is less swayed than pages/s by other work on a shared machine.
+    print(f"crawl CPU per page (least of the runs): WARC on {cpu['on']:.1f} ms, off "
+          f"{cpu['off']:.1f} ms: WARC adds {cpu['on'] / cpu['off'] - 1:.0%}")
     best_on = max(r["pages_per_s"] for r in on)
     best_off = max(r["pages_per_s"] for r in off)
     print(f"crawl pages/s WARC on / off: {best_on / best_off:.2f}, best against best "
