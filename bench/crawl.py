@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,8 @@ def run_fronts(server: MirrorServer, section: str, articles: int, workdir: Path,
     stats_file = workdir / f"stats-{articles}.json"
     settings = {
         **POLITENESS_OFF,
+        # The project's default (WARC files on), written where each run replaces the last's.
+        "WARC_DIR": str(workdir / "warc"),
         **extra,
         "RFI_BASE_URL": server.base_url,
         "MONGO_URI": "",
@@ -108,6 +111,7 @@ def run_fronts(server: MirrorServer, section: str, articles: int, workdir: Path,
            "-a", f"sections={section}", "-a", "max_pages=100000"]
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
+    shutil.rmtree(workdir / "warc", ignore_errors=True)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stderr_text = proc.stderr.read()
@@ -122,7 +126,7 @@ def run_fronts(server: MirrorServer, section: str, articles: int, workdir: Path,
         print(f"warning: {items} articles scraped out of {articles}", file=sys.stderr)
     elapsed = stats.get("elapsed_time_seconds") or wall
     return {"pages": pages, "items": items, "seconds": elapsed, "pages_per_s": pages / elapsed,
-            "peak_rss_mib": usage.ru_maxrss / 1024}
+            "peak_rss_mib": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def run_scrapy_bench() -> float:

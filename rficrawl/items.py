@@ -137,6 +137,7 @@ _IMAGE = {"url": URL, "caption": TEXT, "credit": TEXT}
 _MEDIA = {"kind": TEXT, "url": URL, "duration": COUNT}
 _TWINS = {"<language tag>": URL}
 _POST = {"time": DATE, "title": TEXT, "text": TEXT, "author": TEXT}
+_WARC = {"file": TEXT, "offset": COUNT, "length": COUNT, "type": TEXT}
 
 
 class ArticleItem(scrapy.Item):
@@ -209,6 +210,11 @@ class ArticleItem(scrapy.Item):
     content_hash = article_field(
         TEXT, "sha256 of the cleaned title, lead, body and live posts", required=True)
     fetched_at = article_field(DATE, "when the page was downloaded", content=False)
+    # Set by the WARC add-on (rficrawl.warc), not by the extractor: where the page it was
+    # extracted from is kept, for `rficrawl reextract`.
+    warc = article_field(
+        OBJECT, "the page's WARC record: file name, offset and length of its gzip member, record "
+        "type (response, conversion, resource)", parts=_WARC, content=False)
 
 
 # The schema of the article's fields, in the order of ArticleItem.
@@ -225,6 +231,7 @@ STORE_FIELDS: Mapping[str, FieldSpec] = MappingProxyType({
     "last_seen_at": FieldSpec(DATE, "when it was last seen, changed or not", column=14, show=True),
     "changed_at": FieldSpec(DATE, "when the current version replaced the one before"),
     "revision": FieldSpec(COUNT, "1 for the first version, then 2, 3...", column=12, show=True),
+    "revision_reason": FieldSpec(TEXT, "what made this version: crawl, or reextract"),
 })
 # Every field of a stored article's document, the article's first.
 DOCUMENT_FIELDS: Mapping[str, FieldSpec] = MappingProxyType({**ARTICLE_FIELDS, **STORE_FIELDS})

@@ -25,13 +25,14 @@ LOG_LEVEL = os.environ.get("RFICRAWL_LOG_LEVEL", "INFO")
 # Each is on when its switch is: the shared frontier when REDIS_URL is set (docs/frontier.md),
 # storage unless MONGO_URI is empty (docs/storage.md), the browser unless RFICRAWL_BROWSER_ENABLED is
 # false (docs/browser.md), crawl health (monitors, the unreachable-site rule, progress) unless
-# RFICRAWL_HEALTH_ENABLED is false (docs/health.md). An add-on that is off leaves Scrapy's own
-# components in place.
+# RFICRAWL_HEALTH_ENABLED is false (docs/health.md), raw pages in WARC files unless WARC_DIR is
+# empty (docs/warc.md). An add-on that is off leaves Scrapy's own components in place.
 ADDONS = {
     "rficrawl.frontier.addon.FrontierAddon": 100,
     "rficrawl.store.addon.StoreAddon": 200,
     "rficrawl.browser.addon.BrowserAddon": 300,
     "rficrawl.health.addon.HealthAddon": 400,
+    "rficrawl.warc.addon.WarcAddon": 500,
 }
 
 EXTENSIONS = {

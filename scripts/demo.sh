@@ -69,6 +69,7 @@ echo "demo: crawling $BASE_URL (editions cn and tw) with: scrapy crawl fronts"
 .venv/bin/scrapy crawl fronts -a editions=cn,tw \
   -s RFI_BASE_URL="$BASE_URL" \
   -s MONGO_URI="$URI" -s MONGO_DATABASE="$DB" -s STORE_SPILL_DIR="$OUT/spill" \
+  -s WARC_DIR="$OUT/warc" \
   -s AUTOTHROTTLE_ENABLED=0 -s DOWNLOAD_DELAY=0 \
   -s STATS_FILE="$OUT/stats.json" -s LOG_FILE="$OUT/crawl.log" \
   -O "$OUT/articles.jsonl" -O "$OUT/archive.md:md"
@@ -88,8 +89,12 @@ print(min(json.loads(line)['published_at'][:10] for line in open('$OUT/articles.
 ")
 "$RFICRAWL" report --out "$OUT/report.html" --since "$SINCE" "${STORE_ARGS[@]}"
 echo
+echo "demo: rficrawl reextract (today's extractor over the pages kept in $OUT/warc)"
+"$RFICRAWL" reextract --warc-dir "$OUT/warc" "${STORE_ARGS[@]}"
+echo
 echo "  stored in:         MongoDB at $URI, database $DB"
 echo "  report:            $OUT/report.html (open it in a browser; it fetches nothing)"
 echo "  JSON lines:        $OUT/articles.jsonl"
 echo "  Markdown archive:  $OUT/archive/ (one file per article) and its index $OUT/archive.md"
 echo "  crawl log, stats:  $OUT/crawl.log, $OUT/stats.json"
+echo "  raw pages (WARC):  $OUT/warc/ (browse them with pywb: see README, 'Raw pages')"

@@ -9,7 +9,8 @@
 #   SPIDER=sitemaps scripts/run.sh              another spider (fronts, sitemaps, feeds, archive, article)
 #   MONGO_URI=mongodb://host:27017 scripts/run.sh
 # Environment: SPIDER (default fronts), MONGO_URI, RFICRAWL_MONGO_SERVER (force a server kind),
-# RFICRAWL_DATA (default ./data: the embedded server keeps its data in $RFICRAWL_DATA/mongo),
+# RFICRAWL_DATA (default ./data: the embedded server keeps its data in $RFICRAWL_DATA/mongo, the
+# crawl its WARC files in $RFICRAWL_DATA/warc unless WARC_DIR says otherwise; WARC_DIR= keeps none),
 # RFICRAWL_MONGO_PORT (default 27017: where a running server is looked for or the embedded one listens).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,5 +74,5 @@ else
 fi
 
 status=0
-.venv/bin/scrapy crawl "$SPIDER" -s "MONGO_URI=$uri" "$@" || status=$?
+.venv/bin/scrapy crawl "$SPIDER" -s "MONGO_URI=$uri" -s "WARC_DIR=${WARC_DIR-$DATA/warc}" "$@" || status=$?
 exit "$status"

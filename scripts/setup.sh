@@ -45,6 +45,14 @@ else
 fi
 .venv/bin/pip install -q --no-deps -e .
 
+# pywb (the replay test; browsing the archive) pins redis 2.10.6, which cannot share .venv with
+# ours: it gets a virtualenv of its own. Without it the replay test skips, saying why.
+if [ "$DEV" = 1 ]; then
+  [ -x .cache/pywb-venv/bin/python ] || "$PY" -m venv .cache/pywb-venv
+  .cache/pywb-venv/bin/pip install -q -r requirements-pywb.txt \
+    || echo "setup: pywb not installed in .cache/pywb-venv (see above); the replay test skips" >&2
+fi
+
 if [ -x tools/ferretdb/build.sh ]; then
   tools/ferretdb/build.sh || echo "setup: FerretDB launcher not built (see above); the store falls back to nx-27017" >&2
 fi

@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 pytest_plugins = [
     "tests.support.mirror",
     "tests.support.mongo",
@@ -17,3 +21,13 @@ pytest_plugins = [
     "tests.support.browser",
 ]
 
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warc_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Crawls the tests start write their WARC files under the session's temporary folder (the
+    WARC add-on's default is $WARC_DIR), never into the worktree's data/warc; a test that looks
+    at the files gives its own ``-s WARC_DIR``."""
+    path = str(tmp_path_factory.mktemp("warc"))
+    os.environ["WARC_DIR"] = path
+    return path

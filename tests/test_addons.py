@@ -21,7 +21,7 @@ from tests.support.settings import project_settings
 
 ALL_ON = {"MONGO_URI": "mongodb://127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:1/0"}
 ALL_OFF = {"MONGO_URI": "", "REDIS_URL": "", "RFICRAWL_BROWSER_ENABLED": False,
-           "RFICRAWL_HEALTH_ENABLED": False}
+           "RFICRAWL_HEALTH_ENABLED": False, "WARC_DIR": ""}
 
 
 def crawler_for(**settings):
@@ -35,13 +35,14 @@ def components(crawler, name: str) -> dict:
 def test_each_feature_adds_its_components_when_its_switch_is_on():
     crawler = crawler_for(**ALL_ON)
     assert [repr(addon) for addon in crawler.addons.addons] == [
-        "FrontierAddon", "StoreAddon", "BrowserAddon", "HealthAddon"
+        "FrontierAddon", "StoreAddon", "BrowserAddon", "HealthAddon", "WarcAddon"
     ]
     settings = crawler.settings
     assert settings["SCHEDULER"] == "rficrawl.frontier.scheduler.FrontierScheduler"
     assert settings["DUPEFILTER_CLASS"] == "rficrawl.frontier.dupefilter.FrontierDupeFilter"
     assert components(crawler, "SPIDER_MIDDLEWARES") == {
-        "rficrawl.frontier.seeding.FrontierSeedMiddleware": 10
+        "rficrawl.frontier.seeding.FrontierSeedMiddleware": 10,
+        "rficrawl.warc.recorder.WarcPointerMiddleware": 600,
     }
     assert components(crawler, "ITEM_PIPELINES") == {"rficrawl.store.pipeline.StoragePipeline": 800}
     middlewares = components(crawler, "DOWNLOADER_MIDDLEWARES")
@@ -51,10 +52,14 @@ def test_each_feature_adds_its_components_when_its_switch_is_on():
         "loadmore.LoadMoreMiddleware", "liveblog.LiveBlogMiddleware",
         "escalation.EscalationMiddleware", "always.RenderKindsMiddleware",
     )] == [543, 544, 545, 546]
+    # WARC: the headers before the decompression (590), the record after it.
+    assert middlewares["rficrawl.warc.recorder.ReceivedHeadersMiddleware"] == 595
+    assert middlewares["rficrawl.warc.recorder.WarcRecordMiddleware"] == 585
     # Each feature's defaults, at the add-on priority.
     assert settings.getint("STORE_BATCH_SIZE") == 500
     assert settings.getfloat("FRONTIER_IDLE_TIMEOUT") == 30.0
     assert settings.getint("RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS") == 50
+    assert settings.getint("WARC_MAX_SIZE") == 1_000_000_000
     assert components(crawler, "EXTENSIONS")["spidermon.contrib.scrapy.extensions.Spidermon"] == 500
     assert settings.getbool("SPIDERMON_ENABLED")
     assert settings.getpriority("STORE_BATCH_SIZE") == settings.getpriority("FRONTIER_KEY_PREFIX")
@@ -75,7 +80,8 @@ def test_a_feature_that_is_off_leaves_scrapys_components_and_sets_nothing():
     }
     assert components(crawler, "EXTENSIONS") == {"rficrawl.extensions.statsfile.StatsFile": 900}
     for name in ("STORE_BATCH_SIZE", "FRONTIER_IDLE_TIMEOUT", "RFICRAWL_BROWSER_LIVEBLOG_MAX_LOADS",
-                 "PLAYWRIGHT_LAUNCH_OPTIONS", "SPIDERMON_ENABLED", "RFICRAWL_HEALTH_HISTORY"):
+                 "PLAYWRIGHT_LAUNCH_OPTIONS", "SPIDERMON_ENABLED", "RFICRAWL_HEALTH_HISTORY",
+                 "WARC_MAX_SIZE"):
         assert name not in settings
 
 
@@ -106,13 +112,15 @@ def test_settings_a_user_gives_beat_the_defaults_and_can_turn_one_component_off(
 def test_switch_defaults_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://10.0.0.10:6379/0")
     monkeypatch.setenv("MONGO_URI", "")
+    monkeypatch.setenv("WARC_DIR", "/srv/rficrawl/warc")
     crawler = get_crawler(Spider, {
         name: value for name, value in project_settings().items()
-        if name not in ("REDIS_URL", "MONGO_URI")
+        if name not in ("REDIS_URL", "MONGO_URI", "WARC_DIR")
     })
     assert crawler.settings["REDIS_URL"] == "redis://10.0.0.10:6379/0"
+    assert crawler.settings["WARC_DIR"] == "/srv/rficrawl/warc"
     assert [repr(addon) for addon in crawler.addons.addons] == [
-        "FrontierAddon", "BrowserAddon", "HealthAddon"]
+        "FrontierAddon", "BrowserAddon", "HealthAddon", "WarcAddon"]
 
 
 def browser_settings(priority: str = "cmdline", **values) -> Settings:

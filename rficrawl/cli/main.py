@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "rficrawl.cli.crawls",
     "rficrawl.cli.report",
     "rficrawl.cli.store",
+    "rficrawl.cli.reextract",
     "rficrawl.cli.schedule",
     "rficrawl.cli.nodes",
     "rficrawl.cli.frontier",

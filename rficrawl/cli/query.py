@@ -39,6 +39,7 @@ from rficrawl.store.queries import (
     newest_first,
     section_slugs,
 )
+from rficrawl.warc.usage import bytes_by_edition
 
 # The columns of `rficrawl export --format csv`, the rows of `rficrawl show` and the fields whose
 # text `rficrawl revisions` compares (then the body), as the schema (rficrawl.items) places them.
@@ -379,6 +380,7 @@ def run_stats(args: argparse.Namespace) -> int:
     }
     crawls = list(db[CRAWLS].find().sort("started_at", DESCENDING).limit(args.crawls))
     revisions = db[REVISIONS].estimated_document_count()
+    warc = bytes_by_edition(db)
     if args.json:
         print(
             to_json(
@@ -386,6 +388,7 @@ def run_stats(args: argparse.Namespace) -> int:
                     "articles": sum(per_edition.values()),
                     "revisions": revisions,
                     "per_edition": per_edition,
+                    "warc_bytes_per_edition": warc,
                     "per_day": dict(sorted(per_day.items())),
                     "crawls": crawls,
                 },
@@ -405,6 +408,13 @@ def run_stats(args: argparse.Namespace) -> int:
         table.add_row(*map(console_text, (
             edition, known[edition].name if edition in known else "", n)))
     console.print(table)
+    if warc:
+        disk = Table(title="WARC files written by the crawls, per edition")
+        for column in ("edition", "bytes", "MiB"):
+            disk.add_column(column, justify="right" if column != "edition" else "left")
+        for edition, size in [*warc.items(), ("total", sum(warc.values()))]:
+            disk.add_row(edition, str(size), f"{size / 2**20:,.1f}")
+        console.print(disk)
     days = Table(title=f"articles per publication day (Paris), last {args.days} days")
     days.add_column("day")
     days.add_column("articles", justify="right")

@@ -36,6 +36,7 @@ from rficrawl.store.crawls import crawl_record, error_counts, new_crawl_id
 from rficrawl.store.spill import SpillFile
 from rficrawl.store.validation import InvalidItem, storable_document
 from rficrawl.store.writer import ArticleWriter, WriteResult
+from rficrawl.warc.usage import crawl_figures
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +283,8 @@ class StoragePipeline:
             "spill_file": str(self.spill.path) if self.spill.count else None,
             # What the crawl's monitors found, and the figures later crawls learn from.
             "health": stats.get(HEALTH_STAT),
+            # The WARC files it wrote and their bytes per edition (rficrawl stats adds them up).
+            "warc": crawl_figures(stats),
         }
         self._prepare()
         self.db[CRAWLS].replace_one({"_id": self.crawl_id}, record)

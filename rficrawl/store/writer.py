@@ -17,6 +17,9 @@ refused as duplicates (on ``_id`` or the unique ``url``) are read back, and then
   in ``revisions`` just before it (the article's ``revision`` number is taken for it, then the
   article's grows), counted ``stale``. Nothing fetched is lost.
 
+Every version says what made it (``revision_reason``: ``crawl``, or ``reextract`` for one made by
+``rficrawl reextract`` from a kept WARC record), on the article and on its ``revisions`` copy.
+
 Concurrency: two workers that both insert the same new article cannot make two documents (the
 unique ``_id`` and ``url``); the loser's duplicate-key error sends it down the existing-article
 path, where it counts as unchanged or becomes a revision. A conditional replace that matched
@@ -41,6 +44,8 @@ from rficrawl.store.documents import changed_fields, content_of
 
 DUPLICATE_KEY = 11000
 MAX_ROUNDS = 8
+# What made a version (``revision_reason``): a crawl's fetch, unless another reason is given.
+CRAWL = "crawl"
 
 
 @dataclass
@@ -73,10 +78,17 @@ class WriteResult:
 class ArticleWriter:
     """Writes article documents (from ``documents.to_document``) into a database."""
 
-    def __init__(self, db: Database, seen_resolution: float = 0.0):
+    def __init__(self, db: Database, seen_resolution: float = 0.0, reason: str = CRAWL,
+                 compare_fields: bool = False):
+        """``reason`` is written on each version this writer makes (``revision_reason``).
+        ``compare_fields``: a stored article is changed when any field RFI published differs,
+        not only its ``content_hash`` (reextract: a better extractor may fix the tags and not
+        the text)."""
         self.articles = db[ARTICLES]
         self.revisions = db[REVISIONS]
         self.seen_resolution = dt.timedelta(seconds=seen_resolution)
+        self.reason = reason
+        self.compare_fields = compare_fields
 
     def _seen_long_ago(self, stored: dict, now: dt.datetime) -> bool:
         """Whether an unchanged article's ``last_seen_at`` is worth rewriting.
@@ -105,7 +117,8 @@ class ArticleWriter:
         self, docs: list[dict[str, Any]], now: dt.datetime, result: WriteResult
     ) -> list[dict[str, Any]]:
         """Write documents with distinct ids and URLs; return those that must go round again."""
-        fresh = [{**doc, "first_seen_at": now, "last_seen_at": now, "revision": 1} for doc in docs]
+        fresh = [{**doc, "first_seen_at": now, "last_seen_at": now, "revision": 1,
+                  "revision_reason": self.reason} for doc in docs]
         _, errors = _bulk_write(self.articles, [InsertOne(doc) for doc in fresh])
         existing = []
         for error in errors:
@@ -128,7 +141,7 @@ class ArticleWriter:
         for doc, stored in self._stored(existing):
             if stored is None:
                 retry.append(doc)  # removed since the insert failed: insert it again
-            elif stored.get("content_hash") == doc["content_hash"]:
+            elif self._same(doc, stored):
                 touched.append(stored)
                 result.unchanged_by_edition[doc.get("edition")] += 1
             elif _older(doc, stored):
@@ -165,13 +178,20 @@ class ArticleWriter:
             new.get("edition") for new, _, _ in replacing if new["_id"] not in lost_ids)
         return retry
 
+    def _same(self, doc: dict, stored: dict) -> bool:
+        if self.compare_fields:
+            return not changed_fields(stored, doc) and stored.get("content_hash") == doc[
+                "content_hash"]
+        return stored.get("content_hash") == doc["content_hash"]
+
     def _by_ids(self, ids: list[Any], projection: dict | None = None) -> dict[Any, dict]:
         """Stored documents by ``_id``, in one ``$in`` query (served by the ``_id`` index)."""
         return {doc["_id"]: doc for doc in self.articles.find({"_id": {"$in": ids}}, projection)}
 
     def _stored(self, docs: list[dict]) -> list[tuple[dict, dict | None]]:
         """Each document with the stored version it updates (found by ``_id``, else by URL)."""
-        projection = {"content_hash": 1, "url": 1, "fetched_at": 1, "last_seen_at": 1}
+        projection = None if self.compare_fields else {
+            "content_hash": 1, "url": 1, "fetched_at": 1, "last_seen_at": 1}
         by_id = self._by_ids([d["_id"] for d in docs], projection)
         others = [d["url"] for d in docs if d["_id"] not in by_id]
         by_url = {}
@@ -216,6 +236,7 @@ class ArticleWriter:
                 "last_seen_at": now,
                 "changed_at": now,
                 "revision": number + 1,
+                "revision_reason": self.reason,
             }
             replacing.append((new, old.get("content_hash"), old.get("revision")))
         if revisions:
@@ -259,7 +280,8 @@ class ArticleWriter:
             # this number; its replacement fails and copies it again under the next one.
             self.revisions.replace_one(
                 {"_id": f"{current['_id']}@{number}"},
-                _revision({**doc, **seen, "_id": current["_id"]}, number, current, now),
+                _revision({**doc, **seen, "_id": current["_id"], "revision_reason": self.reason},
+                          number, current, now),
                 upsert=True,
             )
             result.stale += 1
@@ -285,6 +307,7 @@ def _revision(old: dict, number: int, new: dict, now: dt.datetime) -> dict[str, 
         "_id": f"{old['_id']}@{number}",
         "article_id": old["_id"],
         "revision": number,
+        "revision_reason": old.get("revision_reason") or CRAWL,
         "content_hash": old.get("content_hash"),
         "changed": changed_fields(old, new),
         "superseded_at": now,

@@ -1,0 +1,150 @@
+"""What the WARC files cost: disk bytes per article, and crawl speed with WARC writing on ÷ off.
+
+On the mirror of bench/crawl.py (copies of the real /cn/ article capture, built once under
+.cache/bench-crawl/), ``scrapy crawl fronts`` runs in alternation with the WARC add-on on (the
+project's default: articles and listings kept, gzip level 6) and off (``WARC_DIR`` empty), so that
+a busy machine weighs on both alike; the best run of each is compared (target: on ÷ off >= 0.9),
+and the crawl process's CPU time per page (user + system) of each, which a shared machine sways
+less.
+It prints the bytes of the WARC files per article (gzip, listings and warcinfo included) and the
+records written (from the crawl's ``rficrawl/warc/*`` stats).
+
+Then one more crawl stores its articles (the test MongoDB-wire server of testbed.mongo, FerretDB
+where built), and ``rficrawl reextract``'s work (``Reextraction`` over the stored articles: read
+each record by its pointer, extract, compare; nothing changed, so nothing is written) is timed
+against the bare ``extract_article`` over the same pages already in memory (target: >= 0.8).
+
+Usage: .venv/bin/python bench/warc.py [--articles N] [--rounds N] [--gzip-level N]
+                                     [--skip-reextract]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.crawl import CACHE, POLITENESS_OFF, SMALL_SECTION, build, run_fronts
+from rficrawl.extract.article import extract_article
+from rficrawl.store.connection import ARTICLES, connect
+from rficrawl.warc.capture import Location
+from rficrawl.warc.reader import Files, read_at
+from rficrawl.warc.reextract import UNCHANGED, Reextraction
+from testbed.mongo import start_test_server
+from testbed.server import MirrorServer
+
+
+def crawl(server: MirrorServer, articles: int, workdir: Path, warc: bool,
+          gzip_level: int | None = None) -> dict:
+    """One crawl (WARC on or off), with its WARC files' size and stats when on."""
+    extra: dict[str, object] = {"RFICRAWL_BROWSER_ENABLED": 0}
+    if not warc:
+        extra["WARC_DIR"] = ""
+    elif gzip_level is not None:
+        extra["WARC_GZIP_LEVEL"] = gzip_level
+    result = run_fronts(server, SMALL_SECTION, articles, workdir, extra)
+    if warc:
+        files = sorted((workdir / "warc").glob("*.warc.gz"))
+        result["warc_files"] = len(files)
+        result["warc_bytes"] = sum(path.stat().st_size for path in files)
+        stats = json.loads((workdir / f"stats-{articles}.json").read_text())
+        result["warc_stats"] = {k: v for k, v in stats.items() if k.startswith("rficrawl/warc/")}
+    return result
+
+
+def reextract_speed(server: MirrorServer, workdir: Path) -> None:
+    """A crawl into a store, then reextract's articles/s against bare extraction in memory."""
+    warc = workdir / "warc-stored"
+    with tempfile.TemporaryDirectory(prefix="bench-warc-") as data:
+        mongo = start_test_server(Path(data))
+        try:
+            settings = {**POLITENESS_OFF, "RFICRAWL_BROWSER_ENABLED": 0, "WARC_DIR": str(warc),
+                        "RFI_BASE_URL": server.base_url, "MONGO_URI": mongo.uri,
+                        "MONGO_DATABASE": "bench_warc", "STORE_SPILL_DIR": str(Path(data) / "spill"),
+                        "LOG_LEVEL": "WARNING", "REMOTE_CONTROL_ENABLED": False}
+            cmd = [sys.executable, "-m", "scrapy", "crawl", "fronts", "-a", "editions=cn",
+                   "-a", f"sections={SMALL_SECTION}", "-a", "max_pages=100000"]
+            for key, value in settings.items():
+                cmd += ["-s", f"{key}={value}"]
+            done = subprocess.run(cmd, cwd=REPO, check=False, capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"scrapy crawl fronts (stored) failed:\n{done.stderr[-3000:]}")
+            client = connect(mongo.uri)
+            db = client["bench_warc"]
+            stored = list(db[ARTICLES].find())
+            files = Files()
+            pages = []
+            for doc in stored:
+                location = Location.from_pointer(doc["warc"])
+                page = read_at(files.get(warc / location.file), location.file, location.offset,
+                               location.length)
+                pages.append((page.response(), page.origin))
+            files.close()
+            started = time.perf_counter()
+            for response, origin in pages:
+                extract_article(response, base_url=origin)
+            bare = len(pages) / (time.perf_counter() - started)
+            started = time.perf_counter()
+            summary = Reextraction(db, [warc]).run(db[ARTICLES].find())
+            rate = sum(summary.counts.values()) / (time.perf_counter() - started)
+            client.close()
+        finally:
+            mongo.stop()
+    print(f"reextract over {len(stored)} stored articles ({summary.counts[UNCHANGED]} unchanged): "
+          f"{rate:.1f} articles/s; bare extract_article on the same pages in memory: "
+          f"{bare:.1f} articles/s; ratio {rate / bare:.2f} (target: >= 0.80)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1000, help="articles per crawl")
+    parser.add_argument("--rounds", type=int, default=2, help="crawls with and without, each")
+    parser.add_argument("--gzip-level", type=int, default=None,
+                        help="WARC_GZIP_LEVEL of the crawls with WARC on (default: the project's)")
+    parser.add_argument("--skip-reextract", action="store_true",
+                        help="only the crawls (no store, no reextract timing)")
+    args = parser.parse_args()
+    root = CACHE / f"mirror-{args.articles}-{args.articles}"
+    build(root, args.articles, args.articles)
+    workdir = CACHE / "warc-runs"
+    workdir.mkdir(parents=True, exist_ok=True)
+    print("settings: the project's, politeness off, no store, RFICRAWL_BROWSER_ENABLED=0"
+          + (f", WARC_GZIP_LEVEL={args.gzip_level}" if args.gzip_level is not None else ""))
+    on, off = [], []
+    with MirrorServer(root) as server:
+        for _ in range(args.rounds):
+            off.append(crawl(server, args.articles, workdir, warc=False))
+            on.append(crawl(server, args.articles, workdir, warc=True, gzip_level=args.gzip_level))
+        if not args.skip_reextract:
+            reextract_speed(server, workdir)
+    last = on[-1]
+    items = last["items"] or 1
+    stats = last["warc_stats"]
+    records = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if "/records/" in k}
+    print(f"WARC on: {last['pages']} pages, {last['items']} articles -> {last['warc_files']} "
+          f"file(s), {last['warc_bytes']:,} bytes on disk = {last['warc_bytes'] / items:,.0f} "
+          f"bytes per article (gzip; listings and warcinfo included); records: "
+          + ", ".join(f"{n} {kind}" for kind, n in sorted(records.items())))
+    speeds = {name: ", ".join(f"{r['pages_per_s']:.1f}" for r in runs)
+              for name, runs in (("on", on), ("off", off))}
+    print(f"crawl pages/s, WARC on: {speeds['on']}; off: {speeds['off']}")
+    cpu = {name: min(r["cpu_s"] / r["pages"] for r in runs) * 1000
+           for name, runs in (("on", on), ("off", off))}
+    # CPU time is less swayed than pages/s by other work on a shared machine.
+    print(f"crawl CPU per page (least of the runs): WARC on {cpu['on']:.1f} ms, off "
+          f"{cpu['off']:.1f} ms: WARC adds {cpu['on'] / cpu['off'] - 1:.0%}")
+    best_on = max(r["pages_per_s"] for r in on)
+    best_off = max(r["pages_per_s"] for r in off)
+    print(f"crawl pages/s WARC on / off: {best_on / best_off:.2f}, best against best "
+          "(target: >= 0.90)")
+
+
+if __name__ == "__main__":
+    main()

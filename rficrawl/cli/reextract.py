@@ -1,0 +1,170 @@
+"""``rficrawl reextract``: run today's extractor over the kept pages of stored articles.
+
+The articles are chosen by the query commands' filters, read through the store's indexes
+(``edition + published_at``, ``published_at``, ``url``); each one's page is read back from its
+WARC record (``rficrawl.warc.reextract``). A progress bar runs on stderr, each article that could
+not be re-read or that the extractor now refuses gets one line there, and a summary ends the run;
+``--dry-run`` writes nothing and prints, per article that would change, a diff of each field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import json
+from typing import Any
+
+from pymongo.errors import PyMongoError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from rficrawl.cli.main import CommandError
+from rficrawl.cli.query import _filter as article_query
+from rficrawl.cli.store import add_store_arguments, open_database
+from rficrawl.cli.warcfiles import add_place_arguments, warc_places
+from rficrawl.dates import jsonable
+from rficrawl.store.connection import ARTICLES, ensure_indexes
+from rficrawl.store.queries import count_articles, find_article
+from rficrawl.urls import canonical_article_url
+from rficrawl.warc.reextract import (
+    DROPPED,
+    NO_RECORD,
+    REVISED,
+    SKIPPED,
+    UNCHANGED,
+    Outcome,
+    Reextraction,
+    Summary,
+)
+
+# Reads articles in batches of this many (the server's cursor batches).
+READ_BATCH = 200
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reextract",
+        help="re-run the extractor over stored articles' WARC records (no crawl)",
+        description="Read each chosen article's page back from the WARC record the crawl kept, "
+        "extract it with today's extractor, and store a new version (revision_reason "
+        "\"reextract\") where any published field changed; the earlier one stays in revisions. "
+        "A missing or damaged WARC file, or a record of another page, is reported for that "
+        "article and skipped; the run goes on. Exit status 1 when an article could not be "
+        "re-read.",
+    )
+    parser.add_argument("--edition", action="append", default=[], help="e.g. cn (repeatable)")
+    parser.add_argument(
+        "--since", help="published on or after: YYYY-MM-DD (a day in Paris time) or an ISO 8601 "
+        "time (UTC unless it gives an offset)")
+    parser.add_argument("--until", help="published up to, included; same format as --since")
+    parser.add_argument("--url", help="only this article (its URL or content_id)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write nothing; print what would change, with a diff per field")
+    add_place_arguments(parser)
+    add_store_arguments(parser)
+    parser.set_defaults(func=run, section=None, tag=[], search=None)
+
+
+def run(args: argparse.Namespace) -> int:
+    places = warc_places(args)
+    db = open_database(args)
+    console = Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        if args.url:
+            stored = _one(db, args.url)
+            query: dict[str, Any] = {"_id": stored["_id"]}
+            total = 1
+            docs: Any = [stored]
+        else:
+            query = article_query(args, db)
+            total = count_articles(db, query)
+            docs = db[ARTICLES].find(query, batch_size=READ_BATCH)
+        if not args.dry_run:
+            ensure_indexes(db)
+        run = Reextraction(db, places, dry_run=args.dry_run)
+        with Progress(TextColumn("reextract"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=errors, transient=True) as progress:
+            task = progress.add_task("reextract", total=total)
+
+            def report(outcome: Outcome) -> None:
+                progress.advance(task)
+                if outcome.kind in (SKIPPED, DROPPED):
+                    progress.console.print(outcome.message, markup=False, soft_wrap=True)
+                elif outcome.kind == REVISED and args.dry_run:
+                    _print_diff(console, outcome)
+
+            summary = run.run(docs, report)
+    except PyMongoError as exc:
+        raise CommandError(f"MongoDB error: {exc}") from None
+    _print_summary(console, summary, args.dry_run, places)
+    return 1 if summary.counts[SKIPPED] else 0
+
+
+def _one(db, key: str) -> dict[str, Any]:
+    doc = find_article(db, key)
+    if doc is None and key.startswith(("http://", "https://")):
+        doc = find_article(db, canonical_article_url(key))
+    if doc is None:
+        raise CommandError(f"no stored article with URL or id {key!r} (list them: rficrawl "
+                           "articles)")
+    return doc
+
+
+def _print_summary(console: Console, summary: Summary, dry_run: bool, places: list) -> None:
+    counts = summary.counts
+    total = sum(counts.values())
+    revised = "would be revised" if dry_run else "revised (revision_reason \"reextract\")"
+    console.print(f"reextract: {total} articles", markup=False)
+    console.print(f"  {counts[UNCHANGED]:>7} unchanged", markup=False)
+    console.print(f"  {counts[REVISED]:>7} {revised}", markup=False)
+    console.print(f"  {counts[DROPPED]:>7} dropped by today's extractor, left as stored"
+                  + _reasons(summary.dropped), markup=False)
+    console.print(f"  {counts[SKIPPED]:>7} skipped, their WARC record unreadable"
+                  + _reasons(summary.skipped), markup=False)
+    if counts[NO_RECORD]:
+        console.print(f"  {counts[NO_RECORD]:>7} stored without a WARC record (crawled before "
+                      "WARC files were kept, or with WARC_DIR empty)", markup=False)
+    if summary.skipped.get("missing_file"):
+        console.print("WARC files were looked for in: " + ", ".join(map(str, places)),
+                      markup=False)
+
+
+def _reasons(reasons) -> str:
+    if not reasons:
+        return ""
+    return ": " + ", ".join(f"{reason} {n}" for reason, n in reasons.most_common())
+
+
+# --- Dry run: a diff per field ---------------------------------------------------------------
+
+
+def _print_diff(console: Console, outcome: Outcome) -> None:
+    console.print(f"{outcome.article_id} {outcome.url}: would change "
+                  f"{', '.join(outcome.changed)}", markup=False, style="bold")
+    for name in outcome.changed:
+        console.print(f"  {name}:", markup=False)
+        for line in field_diff((outcome.stored or {}).get(name), (outcome.document or {}).get(name)):
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+            console.print(f"    {line}", markup=False, style=style)
+
+
+def field_diff(old: Any, new: Any) -> list[str]:
+    """A field's change as lines: a unified diff of text with several lines, else the old and
+    the new value (lists, objects and dates as JSON)."""
+    before, after = _lines(old), _lines(new)
+    if len(before) > 1 or len(after) > 1:
+        diff = difflib.unified_diff(before, after, lineterm="", n=1)
+        return [line for line in diff if not line.startswith(("---", "+++"))]
+    return [f"- {before[0] if before else '(none)'}", f"+ {after[0] if after else '(none)'}"]
+
+
+def _lines(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.splitlines() or [""]
+    if isinstance(value, dt.datetime):
+        return [jsonable(value)]
+    return [json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)]

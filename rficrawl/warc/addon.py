@@ -1,0 +1,52 @@
+"""Raw pages in WARC files as a Scrapy add-on: on unless ``WARC_DIR`` is empty (docs/warc.md).
+
+It adds the two downloader middlewares that record what the crawl fetched (the headers as received,
+then the body as the extractor sees it) and the spider middleware that puts on each article the
+place of its record, and sets the ``WARC_*`` defaults below. With ``-s WARC_DIR=`` it does
+nothing: no file is written and articles carry no ``warc`` pointer.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rficrawl.addons import Feature
+
+
+class WarcAddon(Feature):
+    switch = "WARC_DIR"
+
+    def components(self) -> dict[str, str | dict[str, Any]]:
+        return {
+            "DOWNLOADER_MIDDLEWARES": {
+                # Between the redirect middleware (600) and the decompression (590): the headers
+                # as the server sent them, Content-Encoding included.
+                "rficrawl.warc.recorder.ReceivedHeadersMiddleware": 595,
+                # Below the decompression (590) and above the meta-refresh redirect (580), the
+                # retry (550) and the browser (543-546): every answer, decoded as the extractor
+                # sees it, and the browser's rendered pages through their own download.
+                "rficrawl.warc.recorder.WarcRecordMiddleware": 585,
+            },
+            "SPIDER_MIDDLEWARES": {"rficrawl.warc.recorder.WarcPointerMiddleware": 600},
+        }
+
+    def defaults(self) -> dict[str, Any]:
+        return {
+            # Where the crawl's WARC files go (one set per crawl): $WARC_DIR, else data/warc;
+            # empty: no WARC files.
+            "WARC_DIR": os.environ.get("WARC_DIR", "data/warc"),
+            # A file is closed, and the next one opened, once it holds this many bytes
+            # (compressed); a file ends with a whole request and response, so it may pass this by
+            # one page.
+            "WARC_MAX_SIZE": 1_000_000_000,
+            # Also keep the fronts, lists, archive days, feeds and sitemaps (a listing unchanged
+            # since its last fetch is a small revisit record); False: articles only.
+            "WARC_LISTINGS": True,
+            # zlib level of each record's gzip member: 6 costs a third of 9's CPU for 2% more disk.
+            "WARC_GZIP_LEVEL": 6,
+            # Where reextract and extract also look for a file that is not in WARC_DIR any more
+            # (moved to cold storage): directories, tried in order, that hold the files under
+            # their own names.
+            "WARC_PATH_PREFIXES": [],
+        }

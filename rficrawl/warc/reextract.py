@@ -1,0 +1,183 @@
+"""Today's extractor over the kept pages of stored articles, written through the store's writer.
+
+For each stored article (the command's filters, read through the store's indexes), the record its
+``warc`` pointer names is read back, the page is extracted again as a crawl would
+(``read_article``: the record's URL and origin, the stored ``fetched_at``), validated into a
+document as a crawl's item is (``storable_document``) and compared with the stored version on
+every field RFI published. Only an article whose extraction changed becomes a new version, written
+by ``ArticleWriter`` like a crawl's (the earlier one kept in ``revisions``), with
+``revision_reason: "reextract"``. An article whose page the extractor now refuses is left as it
+is and counted ``dropped`` with the reason; an article whose record cannot be read (file missing
+or damaged, a record of another page...) is counted ``skipped`` with the reason and reported
+alone: the run goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pymongo.database import Database
+
+from rficrawl.extract.article import NotAnArticle, read_article
+from rficrawl.store.documents import changed_fields
+from rficrawl.store.validation import InvalidItem, storable_document
+from rficrawl.store.writer import ArticleWriter
+from rficrawl.urls import canonical_article_url
+from rficrawl.warc.capture import Location
+from rficrawl.warc.reader import Files, PageRecord, RecordError, find_file, read_at
+
+REASON = "reextract"
+UNCHANGED, REVISED, DROPPED, SKIPPED, NO_RECORD = (
+    "unchanged", "revised", "dropped", "skipped", "no_record")
+WRITE_BATCH = 200
+
+
+@dataclass
+class Outcome:
+    """What reextract made of one stored article."""
+
+    kind: str
+    article_id: Any
+    url: str
+    reason: str = ""
+    message: str = ""
+    changed: list[str] = field(default_factory=list)
+    stored: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None
+
+
+@dataclass
+class Summary:
+    """Counts of a run, with the reasons of the dropped and skipped articles."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.kind] += 1
+        if outcome.kind == DROPPED:
+            self.dropped[outcome.reason] += 1
+        elif outcome.kind == SKIPPED:
+            self.skipped[outcome.reason] += 1
+
+
+def same_page(record_url: str, stored_url: str) -> bool:
+    """Whether a record's URL is the stored article's (the public form of a mirror's URL too)."""
+    if record_url == stored_url:
+        return True
+    parts = record_url.split("/", 3)
+    origin = "/".join(parts[:3])
+    return canonical_article_url(record_url, origin) == canonical_article_url(stored_url)
+
+
+class Reextraction:
+    """One run over stored articles (a dry run writes nothing and keeps the documents)."""
+
+    def __init__(self, db: Database, places: Sequence[Path], *, dry_run: bool = False,
+                 batch_size: int = WRITE_BATCH) -> None:
+        self.db = db
+        self.places = list(places)
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.writer = ArticleWriter(db, reason=REASON, compare_fields=True)
+        self.files = Files()
+        self.summary = Summary()
+        self._paths: dict[str, Path] = {}
+        self._pending: list[Outcome] = []
+
+    def run(self, stored: Iterable[dict[str, Any]],
+            report: Callable[[Outcome], None] = lambda outcome: None) -> Summary:
+        """Re-extract each stored article, write the changed ones in batches, and call
+        ``report`` with every outcome (a revised one once it is written)."""
+        try:
+            for doc in stored:
+                outcome = self.one(doc)
+                if outcome.kind == REVISED and not self.dry_run:
+                    self._pending.append(outcome)
+                    if len(self._pending) >= self.batch_size:
+                        self._flush(report)
+                else:
+                    self._count(outcome, report)
+            self._flush(report)
+        finally:
+            self.files.close()
+        return self.summary
+
+    def _count(self, outcome: Outcome, report: Callable[[Outcome], None]) -> None:
+        self.summary.add(outcome)
+        report(outcome)
+
+    def _flush(self, report: Callable[[Outcome], None]) -> None:
+        """Write the pending new versions through the store's writer."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        result = self.writer.write([outcome.document for outcome in pending])
+        failed = {doc["_id"]: why for doc, why in result.failed}
+        for outcome in pending:
+            why = failed.get(outcome.document["_id"])
+            if why is not None:
+                outcome.kind, outcome.reason = SKIPPED, why
+                outcome.message = f"{outcome.article_id}: the store refused the new version ({why})"
+            self._count(outcome, report)
+
+    # --- One article ---------------------------------------------------------------------
+
+    def one(self, stored: dict[str, Any]) -> Outcome:
+        article_id, url = stored["_id"], stored.get("url", "")
+        location = Location.from_pointer(stored.get("warc"))
+        if location is None:
+            return Outcome(NO_RECORD, article_id, url, "no_record",
+                           f"{article_id}: stored without a WARC record")
+        try:
+            record = self._record(location)
+            if not same_page(record.url, url):
+                raise RecordError("other_page", f"{record.where} holds {record.url}, not "
+                                  f"{url}: a record of another page or site (was the file "
+                                  "replaced?)")
+            response = record.response()
+        except RecordError as exc:
+            return Outcome(SKIPPED, article_id, url, exc.reason, f"{article_id}: {exc}")
+        try:
+            extraction = read_article(response, base_url=record.origin,
+                                      fetched_at=stored.get("fetched_at"))
+        except NotAnArticle as exc:
+            return Outcome(DROPPED, article_id, url, exc.reason,
+                           f"{article_id}: not an article any more ({exc})")
+        item = extraction.item
+        item["warc"] = stored["warc"]
+        try:
+            document = storable_document(item)
+        except InvalidItem as exc:
+            return Outcome(DROPPED, article_id, url, exc.reason, f"{article_id}: {exc}")
+        if document["_id"] != article_id:
+            document["_id"] = article_id  # the stored key stays, as the writer keeps it
+        changed = changed_fields(stored, document)
+        if not changed and stored.get("content_hash") == document["content_hash"]:
+            return Outcome(UNCHANGED, article_id, url)
+        return Outcome(REVISED, article_id, url, changed=changed or ["content_hash"],
+                       stored=stored, document=document)
+
+    def _record(self, location: Location) -> PageRecord:
+        path = self._paths.get(location.file)
+        if path is None or not path.is_file():
+            path = self._paths[location.file] = find_file(location.file, self.places)
+        try:
+            stream = self.files.get(path)
+        except OSError as exc:
+            raise RecordError("missing_file", f"{path}: cannot be read ({exc})") from None
+        return read_at(stream, location.file, location.offset, location.length)
+
+
+def published_window(since: dt.datetime | None, until: dt.datetime | None) -> str:
+    """The bounds of a run, for its first line."""
+    if not since and not until:
+        return "any date"
+    return (f"published {since.isoformat() if since else '…'} to "
+            f"{until.isoformat() if until else '…'} (UTC, end excluded)")
