@@ -2,6 +2,9 @@
 # runs the test suite; `make demo` crawls a small local mirror built from the project's test pages.
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): the suite mostly waits on crawls and servers, and each process
+# starts its own servers on free ports. A file's tests stay in one process (--dist loadfile).
+TEST_JOBS ?= 2
 
 .PHONY: setup setup-dev run test demo bench bench-archive lint
 
@@ -15,7 +18,7 @@ run: setup
 	scripts/run.sh
 
 test: setup-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 demo: setup
 	scripts/demo.sh

@@ -126,7 +126,7 @@ def test_an_outage_keeps_new_requests_until_redis_is_back(
     assert {item["title"] for item in worker.items()} == {
         Path(path).stem for path in articles
     }
-    assert "unreachable" in worker.log() and "is back after" in worker.log()
+    assert " unreachable (" in worker.log() and "is back after" in worker.log()
 
 
 def test_without_redis_url_a_crawl_uses_scrapys_own_scheduler(
@@ -152,7 +152,7 @@ def test_a_worker_started_while_redis_is_down_waits_for_it(
     redis_server.stop()
     worker = Worker.start("w", "probe", tmp_path, {**PROBE, **frontier_settings(server, redis_server)})
     workers.append(worker)
-    wait_until(lambda: "unreachable" in worker.log(), 60, "the worker to find Redis down", workers)
+    wait_until(lambda: " unreachable (" in worker.log(), 60, "the worker to find Redis down", workers)
     time.sleep(1)
     assert worker.proc.poll() is None  # waiting, not crashed
     assert server.log.paths() == []

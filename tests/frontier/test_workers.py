@@ -183,14 +183,14 @@ def test_redis_restarted_mid_crawl_loses_no_request(
     redis_server.stop()
     during = len(server.log)
     # The outage lasts until both workers have noticed it.
-    wait_until(lambda: all("unreachable" in w.log() for w in workers), 60,
+    wait_until(lambda: all(" unreachable (" in w.log() for w in workers), 60,
                "both workers to notice the outage", workers)
     redis_server.start()
     for worker in workers:
         worker.wait()
         worker.assert_finished()
         log = worker.log()
-        assert "unreachable" in log and "is back after" in log, log[-3000:]
+        assert " unreachable (" in log and "is back after" in log, log[-3000:]
     assert len(server.log) > during + 10  # the crawl went on after the outage
     fetched = article_requests(server)
     assert set(fetched) == expected_paths(site)
