@@ -16,7 +16,8 @@ the store's writer, and a crawls history) and grows it size after size. At each 
   command makes it once), so that the figure is the commands' queries and rendering; and the same
   commands' wall time as a subprocess, once per size;
 - ``rficrawl export --format jsonl`` of an edition and of everything, as a subprocess: articles/s
-  and peak RSS;
+  and the process's own peak RSS (its VmHWM, printed as it exits; not wait4's ru_maxrss, which
+  on Linux also holds the peak of the process that started it, this bench);
 - upserts through the store's writer, in batches of STORE_BATCH_SIZE as the pipeline sends them:
   new articles, unchanged ones (fetched again), changed ones (a new revision), as articles/s;
 - disk bytes per article (dbStats, and the data folder of an embedded server).
