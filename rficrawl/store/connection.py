@@ -29,6 +29,14 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     (ARTICLES, [("url", 1)], {"name": "url_unique", "unique": True}),
     (ARTICLES, [("edition", 1), ("published_at", -1)], {"name": "edition_published"}),
     (ARTICLES, [("section", 1), ("published_at", -1)], {"name": "section_published"}),
+    # --edition with --section: the section's articles of the edition in date order, so that a
+    # window (--since/--until) is counted and listed from the index alone, where either index
+    # above reads every article of the edition (or section) in the window to test the other field.
+    (
+        ARTICLES,
+        [("edition", 1), ("section", 1), ("published_at", -1)],
+        {"name": "edition_section_published"},
+    ),
     (ARTICLES, [("section_name", 1), ("section", 1)], {"name": "section_name_section"}),
     (ARTICLES, [("tags", 1), ("published_at", -1)], {"name": "tags_published"}),
     (ARTICLES, [("modified_at", -1)], {"name": "modified"}),

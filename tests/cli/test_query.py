@@ -10,6 +10,7 @@ description (testbed/build.py), not from the code under test.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 import pymongo
 import pytest
 
+from rficrawl.cli.query import EXPORT_BATCH_SIZE
 from testbed.build import PARIS, Mirror, build_mirror
 from testbed.server import MirrorServer, resolve_path
 from tests.store.conftest import rficrawl
@@ -219,6 +221,34 @@ def test_export_jsonl_csv_md(archive, tmp_path):
     assert files == set(expected)
     for path, article in expected.items():
         assert f"]({article.url})" in (md / path).read_text(encoding="utf-8")  # its title links it
+
+
+def test_export_reads_batch_after_batch(archive, mongo_db, tmp_path):
+    """An export of more articles than one batch of its cursor (EXPORT_BATCH_SIZE) gets every
+    one, newest first, and --limit stops it inside a batch. The articles are the crawled ones,
+    copied under other ids and dates into a database of their own."""
+    with pymongo.MongoClient(archive.uri, tz_aware=True) as client:
+        crawled = list(archive.database(client).articles.find())
+    latest = max(doc["published_at"] for doc in crawled)
+    copies = []
+    for n in range(EXPORT_BATCH_SIZE * 2 + 37):
+        doc = dict(crawled[n % len(crawled)])
+        doc["_id"] = f"{doc['_id']}-copy{n}"
+        doc["url"] = f"{doc['url']}?copy={n}"
+        doc["published_at"] = latest - dt.timedelta(minutes=n)  # one article a minute
+        copies.append(doc)
+    mongo_db.database.articles.insert_many(copies)
+    newest_first = [d["_id"] for d in sorted(copies, key=lambda d: d["published_at"], reverse=True)]
+    where = ["--mongo-uri", mongo_db.uri, "--db", mongo_db.db]
+    out = tmp_path / "all.jsonl"
+    done = rficrawl("export", "--format", "jsonl", "--out", str(out), *where)
+    assert done.returncode == 0, done.stderr
+    assert [d["_id"] for d in json_lines(out.read_text())] == newest_first
+    assert f"exported {len(copies)} articles" in done.stderr
+    limit = EXPORT_BATCH_SIZE + 7
+    done = rficrawl("export", "--format", "jsonl", "--out", str(out), "--limit", str(limit), *where)
+    assert done.returncode == 0, done.stderr
+    assert [d["_id"] for d in json_lines(out.read_text())] == newest_first[:limit]
 
 
 def test_stats(archive):
