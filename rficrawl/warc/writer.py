@@ -11,6 +11,12 @@ starting with a ``warcinfo`` record (software, crawl, spider, the settings that 
 fetched, and how payloads are stored); the next file is opened once one holds ``max_size`` bytes.
 A page's request and response always share a file. Everything here runs in the recorder's one
 writer thread (``rficrawl.warc.recorder``), never in the reactor.
+
+Compression is most of a record's cost, and it is CPU the crawl (parsing pages) wants too. Levels 0
+to 3 therefore use ISA-L (``isal``), whose deflate is several times faster than zlib's for the same
+gzip format (on a ~530 KB page: about 0.6 ms at its level 2 against about 9 ms for zlib's
+level 6, for a member about a quarter larger); levels 4 to 9 use zlib for smaller files. Both
+release the GIL while they work, as do the SHA-1 digests and the file writes.
 """
 
 from __future__ import annotations
@@ -26,12 +32,16 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import BinaryIO
 
+from isal import isal_zlib
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from rficrawl.warc.capture import CONVERSION, RESPONSE, Capture, Location, Written
 from rficrawl.warc.digests import DigestIndex
 
+# Levels up to this one are ISA-L's (its 0-3); above, zlib's.
+ISAL_LEVELS = isal_zlib.ISAL_BEST_COMPRESSION
+DEFAULT_GZIP_LEVEL = 2
 PREFIX = "rficrawl"
 SUFFIX = ".warc.gz"
 WARC_VERSION = "1.1"
@@ -59,6 +69,16 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
+def gzip_member(data: bytes | memoryview, level: int) -> bytes:
+    """``data`` as one gzip member: ISA-L at levels 0-3 (fast), zlib at 4-9 (smaller)."""
+    if not 0 <= level <= 9:
+        raise ValueError(f"WARC_GZIP_LEVEL must be 0 to 9, not {level}")
+    if level <= ISAL_LEVELS:
+        return isal_zlib.compress(data, level, 31)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return compressor.compress(data) + compressor.flush()
+
+
 def file_name(crawl_id: str, opened: dt.datetime, serial: int) -> str:
     return f"{PREFIX}-{crawl_id}-{opened.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{serial:05d}{SUFFIX}"
 
@@ -72,13 +92,14 @@ class WarcWriter:
         crawl_id: str,
         *,
         max_size: int,
-        gzip_level: int = 6,
+        gzip_level: int = DEFAULT_GZIP_LEVEL,
         info: Mapping[str, str] | None = None,
         digests: DigestIndex | None = None,
     ) -> None:
         self.directory = directory
         self.crawl_id = crawl_id
         self.max_size = max_size
+        gzip_member(b"", gzip_level)  # a level out of range fails here, not at the first page
         self.gzip_level = gzip_level
         self.info = dict(info or {})
         self.digests = digests
@@ -118,7 +139,8 @@ class WarcWriter:
         record_type = main.rec_headers.get_header("WARC-Type")
         if self.digests is not None and capture.revisitable and revisit_of is None \
                 and capture.status == 200:
-            self.digests.remember(capture.url, payload_digest(capture.body),
+            self.digests.remember(capture.url,
+                                  main.rec_headers.get_header("WARC-Payload-Digest"),
                                   main.rec_headers.get_header("WARC-Record-ID"),
                                   main.rec_headers.get_header("WARC-Date"))
         location = Location(self._name, offset, length, record_type)
@@ -176,8 +198,7 @@ class WarcWriter:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._records.write_record(record)
-        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 31)
-        member = compressor.compress(self._buffer.getbuffer()) + compressor.flush()
+        member = gzip_member(self._buffer.getbuffer(), self.gzip_level)
         self._file.write(member)
         return len(member)
 
