@@ -69,14 +69,38 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
-def gzip_member(data: bytes | memoryview, level: int) -> bytes:
-    """``data`` as one gzip member: ISA-L at levels 0-3 (fast), zlib at 4-9 (smaller)."""
+def gzip_compressor(level: int):
+    """A compressor of one gzip member: ISA-L's at levels 0-3 (fast), zlib's at 4-9 (smaller)."""
     if not 0 <= level <= 9:
         raise ValueError(f"WARC_GZIP_LEVEL must be 0 to 9, not {level}")
     if level <= ISAL_LEVELS:
-        return isal_zlib.compress(data, level, 31)
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
-    return compressor.compress(data) + compressor.flush()
+        return isal_zlib.compressobj(level, isal_zlib.DEFLATED, 31)
+    return zlib.compressobj(level, zlib.DEFLATED, 31)
+
+
+class _Member:
+    """Where warcio writes a record: each piece (headers, then the payload in 16 KB reads) goes
+    straight into the record's gzip member, so the page is never copied whole in between."""
+
+    def __init__(self) -> None:
+        self._compressor = None
+        self._parts: list[bytes] = []
+
+    def start(self, level: int) -> None:
+        self._compressor = gzip_compressor(level)
+        self._parts = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(self._compressor.compress(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """The member is finished by :meth:`finish`, once the whole record is in."""
+
+    def finish(self) -> bytes:
+        self._parts.append(self._compressor.flush())
+        member, self._parts, self._compressor = b"".join(self._parts), [], None
+        return member
 
 
 def file_name(crawl_id: str, opened: dt.datetime, serial: int) -> str:
@@ -99,7 +123,7 @@ class WarcWriter:
         self.directory = directory
         self.crawl_id = crawl_id
         self.max_size = max_size
-        gzip_member(b"", gzip_level)  # a level out of range fails here, not at the first page
+        gzip_compressor(gzip_level)  # a level out of range fails here, not at the first page
         self.gzip_level = gzip_level
         self.info = dict(info or {})
         self.digests = digests
@@ -107,8 +131,8 @@ class WarcWriter:
         self._file: BinaryIO | None = None
         self._name = ""
         self._warcinfo_id = ""
-        self._buffer = io.BytesIO()
-        self._records = WARCWriter(self._buffer, gzip=False, warc_version=WARC_VERSION)
+        self._member = _Member()
+        self._records = WARCWriter(self._member, gzip=False, warc_version=WARC_VERSION)
 
     # --- Writing ---------------------------------------------------------------------------
 
@@ -195,10 +219,9 @@ class WarcWriter:
         """One record as one gzip member at the end of the file; returns its length."""
         if self._warcinfo_id and record.rec_headers.get_header("WARC-Type") != "warcinfo":
             record.rec_headers.replace_header("WARC-Warcinfo-ID", self._warcinfo_id)
-        self._buffer.seek(0)
-        self._buffer.truncate()
+        self._member.start(self.gzip_level)
         self._records.write_record(record)
-        member = gzip_member(self._buffer.getbuffer(), self.gzip_level)
+        member = self._member.finish()
         self._file.write(member)
         return len(member)
 
