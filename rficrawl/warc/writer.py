@@ -66,7 +66,11 @@ def warc_date(when: dt.datetime) -> str:
 
 def payload_digest(body: bytes) -> str:
     """``sha1:`` and the base32 SHA-1 of a payload, as Heritrix, wget and warcio write it."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+    return _sha1_label(hashlib.sha1(body).digest())
+
+
+def _sha1_label(digest: bytes) -> str:
+    return "sha1:" + base64.b32encode(digest).decode("ascii")
 
 
 def gzip_compressor(level: int):
@@ -79,28 +83,28 @@ def gzip_compressor(level: int):
 
 
 class _Member:
-    """Where warcio writes a record: each piece (headers, then the payload in 16 KB reads) goes
-    straight into the record's gzip member, so the page is never copied whole in between."""
+    """Where warcio writes a record (headers, then the payload in 16 KB reads): the pieces are
+    kept and compressed together into one gzip member by :meth:`finish`.
+
+    One compression call per record, not one per piece: the writer thread gives the GIL up
+    around each call and must then wait for the reactor to hand it back (every 5 ms when the
+    reactor is busy), so a record written in 40 calls would keep its page waiting far longer.
+    """
 
     def __init__(self) -> None:
-        self._compressor = None
         self._parts: list[bytes] = []
 
-    def start(self, level: int) -> None:
-        self._compressor = gzip_compressor(level)
-        self._parts = []
-
     def write(self, data: bytes) -> int:
-        self._parts.append(self._compressor.compress(data))
+        self._parts.append(data)
         return len(data)
 
     def flush(self) -> None:
-        """The member is finished by :meth:`finish`, once the whole record is in."""
+        """The member is made by :meth:`finish`, once the whole record is in."""
 
-    def finish(self) -> bytes:
-        self._parts.append(self._compressor.flush())
-        member, self._parts, self._compressor = b"".join(self._parts), [], None
-        return member
+    def finish(self, level: int) -> bytes:
+        data, self._parts = b"".join(self._parts), []
+        compressor = gzip_compressor(level)
+        return compressor.compress(data) + compressor.flush()
 
 
 def file_name(crawl_id: str, opened: dt.datetime, serial: int) -> str:
@@ -219,9 +223,8 @@ class WarcWriter:
         """One record as one gzip member at the end of the file; returns its length."""
         if self._warcinfo_id and record.rec_headers.get_header("WARC-Type") != "warcinfo":
             record.rec_headers.replace_header("WARC-Warcinfo-ID", self._warcinfo_id)
-        self._member.start(self.gzip_level)
         self._records.write_record(record)
-        member = self._member.finish()
+        member = self._member.finish(self.gzip_level)
         self._file.write(member)
         return len(member)
 
@@ -247,6 +250,12 @@ class WarcWriter:
                     capture.url, digest, capture.url, earlier.date, http_headers=http,
                     warc_headers_dict=headers), earlier
             headers["WARC-Payload-Digest"] = digest
+            # The block digest (HTTP headers, then payload) in one pass of our own: warcio's
+            # would hash the page in 16 KB steps, each giving the GIL up and waiting for it back.
+            http.compute_headers_buffer(builder.header_filter)
+            block = hashlib.sha1(http.headers_buff)
+            block.update(capture.body)
+            headers["WARC-Block-Digest"] = _sha1_label(block.digest())
             return builder.create_warc_record(
                 capture.url, RESPONSE, payload=io.BytesIO(capture.body), length=len(capture.body),
                 http_headers=http, warc_headers_dict=headers), None
