@@ -94,6 +94,10 @@ class _Member:
     def __init__(self) -> None:
         self._parts: list[bytes] = []
 
+    def clear(self) -> None:
+        """Forget what a record that failed halfway left."""
+        self._parts = []
+
     def write(self, data: bytes) -> int:
         self._parts.append(data)
         return len(data)
@@ -223,6 +227,7 @@ class WarcWriter:
         """One record as one gzip member at the end of the file; returns its length."""
         if self._warcinfo_id and record.rec_headers.get_header("WARC-Type") != "warcinfo":
             record.rec_headers.replace_header("WARC-Warcinfo-ID", self._warcinfo_id)
+        self._member.clear()
         self._records.write_record(record)
         member = self._member.finish(self.gzip_level)
         self._file.write(member)
