@@ -2,7 +2,7 @@
 
 On the mirror of bench/crawl.py (copies of the real /cn/ article capture, built once under
 .cache/bench-crawl/), ``scrapy crawl fronts`` runs in alternation with the WARC add-on on (the
-project's default: articles and listings kept, gzip level 6) and off (``WARC_DIR`` empty), so that
+project's default: articles and listings kept, WARC_GZIP_LEVEL 2) and off (``WARC_DIR`` empty), so that
 a busy machine weighs on both alike; the best run of each is compared (target: on ÷ off >= 0.9),
 and the crawl process's CPU time per page (user + system) of each, which a shared machine sways
 less.

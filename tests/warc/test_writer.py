@@ -6,6 +6,7 @@ Pages are the real article capture (a 544 KB page) and a small listing written h
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
@@ -193,11 +194,15 @@ def test_a_full_disk_leaves_the_file_valid_and_the_next_page_starts_a_new_file(t
                            "250000", str(page)], capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 0, proc.stderr
-    assert "failed after 3 OSError" in proc.stdout, proc.stdout
+    # How many pages fit under the limit depends on the gzip level; at least one, not all.
+    failed = re.search(r"failed after (\d+) OSError", proc.stdout)
+    assert failed, proc.stdout
+    whole_pages = int(failed.group(1))
+    assert 1 <= whole_pages < 100
     first, second = warc_files(tmp_path / "warc")
     assert first.stat().st_size <= 250_000
     assert f"after {second.name} True" in proc.stdout
-    # The file cut by the refusal holds its three whole pages, then part of the fourth.
+    # The file cut by the refusal holds its whole pages, then part of the next one.
     with first.open("rb") as stream:
         data = stream.read()
     whole = tmp_path / "whole.warc.gz"
@@ -205,7 +210,8 @@ def test_a_full_disk_leaves_the_file_valid_and_the_next_page_starts_a_new_file(t
     assert [r.type for r in records] == ["warcinfo", "response"]
     cut = _last_whole_end(first)
     whole.write_bytes(data[:cut])
-    assert [r.type for r in read_records(whole)] == ["warcinfo"] + ["response"] * 3
+    assert [r.type for r in read_records(whole)] == ["warcinfo"] + ["response"] * whole_pages
+    assert len(data) > cut  # part of the next page was written before the refusal
     assert warcio("check", whole).returncode == 0
 
 
