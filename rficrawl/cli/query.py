@@ -122,15 +122,22 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         "--section", help="the section's slug, as in its URLs (e.g. 国际, asie-pacifique), or the "
         "name the site shows (e.g. Asie-Pacifique)")
     parser.add_argument("--tag", action="append", default=[], help="repeatable: all must match")
-    parser.add_argument(
-        "--since", help="published on or after: YYYY-MM-DD (a day in Paris time) or an ISO 8601 "
-        "time (UTC unless it gives an offset)")
-    parser.add_argument("--until", help="published up to, included; same format as --since")
+    add_date_arguments(parser)
     parser.add_argument("--search", help="text in title, lead or body")
     add_store_arguments(parser)
 
 
-def _filter(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+def add_date_arguments(parser: argparse.ArgumentParser) -> None:
+    """--since and --until, the publication window every command that picks articles takes."""
+    parser.add_argument(
+        "--since", help="published on or after: YYYY-MM-DD (a day in Paris time) or an ISO 8601 "
+        "time (UTC unless it gives an offset)")
+    parser.add_argument("--until", help="published up to, included; same format as --since")
+
+
+def filter_from_args(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    """The articles filter of the options of _add_filters (a command without one of them sets
+    its default with set_defaults); a bad value is a CommandError naming the option."""
     known = editions()
     wanted = [e.strip() for value in args.edition for e in value.split(",") if e.strip()]
     for edition in wanted:
@@ -202,7 +209,7 @@ def _guard(func):
 @_guard
 def run_articles(args: argparse.Namespace) -> int:
     db = open_database(args)
-    query = _filter(args, db)
+    query = filter_from_args(args, db)
     cursor = newest_first(db, query, args.limit)
     if args.json:
         for doc in cursor:
@@ -318,7 +325,7 @@ def run_revisions(args: argparse.Namespace) -> int:
 @_guard
 def run_export(args: argparse.Namespace) -> int:
     db = open_database(args)
-    query = _filter(args, db)
+    query = filter_from_args(args, db)
     total = count_articles(db, query)
     if args.limit:
         total = min(total, args.limit)

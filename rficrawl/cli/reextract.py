@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from rficrawl.cli.main import CommandError
-from rficrawl.cli.query import _filter as article_query
+from rficrawl.cli.query import add_date_arguments, filter_from_args
 from rficrawl.cli.store import add_store_arguments, open_database
 from rficrawl.cli.warcfiles import add_place_arguments, warc_places
 from rficrawl.dates import jsonable
@@ -54,10 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "re-read.",
     )
     parser.add_argument("--edition", action="append", default=[], help="e.g. cn (repeatable)")
-    parser.add_argument(
-        "--since", help="published on or after: YYYY-MM-DD (a day in Paris time) or an ISO 8601 "
-        "time (UTC unless it gives an offset)")
-    parser.add_argument("--until", help="published up to, included; same format as --since")
+    add_date_arguments(parser)
     parser.add_argument("--url", help="only this article (its URL or content_id)")
     parser.add_argument("--dry-run", action="store_true",
                         help="write nothing; print what would change, with a diff per field")
@@ -78,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             total = 1
             docs: Any = [stored]
         else:
-            query = article_query(args, db)
+            query = filter_from_args(args, db)
             total = count_articles(db, query)
             docs = db[ARTICLES].find(query, batch_size=READ_BATCH)
         if not args.dry_run:

@@ -57,25 +57,34 @@ def _last_line(error: str | None) -> str:
     return line.split(": ", 1)[1] if line.startswith(("AssertionError: ", "SkipTest: ")) else line
 
 
-class RecordVerdict(Action):
-    """Put the verdict of the closing suite, and the crawl's figures, in ``rficrawl/health``."""
+def failed_lines(outcomes: list[dict[str, Any]]) -> list[str]:
+    """"monitor: message" of each monitor that failed or broke, as the crawl's records show them."""
+    return [f"{o['monitor']}: {o['message']}" for o in outcomes if o["status"] in ("FAIL", "ERROR")]
 
-    summary: dict[str, Any]
+
+class CrawlerAction(Action):
+    """An action that reads and writes the crawl's stats (spidermon makes actions bare)."""
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> RecordVerdict:
+    def from_crawler(cls, crawler: Any) -> CrawlerAction:
         action = cls()
         action.crawler = crawler
         return action
 
+
+class RecordVerdict(CrawlerAction):
+    """Put the verdict of the closing suite, and the crawl's figures, in ``rficrawl/health``."""
+
+    summary: dict[str, Any]
+
     def run_action(self) -> None:
         outcomes = monitor_outcomes(self.result)
-        failed = [o for o in outcomes if o["status"] in ("FAIL", "ERROR")]
+        failed = failed_lines(outcomes)
         stats = self.crawler.stats
         tally = self.crawler.get_extension(CrawlTally)
         self.summary = {
             "verdict": "failed" if failed else "passed",
-            "failed": [f"{o['monitor']}: {o['message']}" for o in failed],
+            "failed": failed,
             "monitors": outcomes,
             "finish_reason": stats.get_value("finish_reason"),
             "duration": round(tally.elapsed, 1),
@@ -90,20 +99,12 @@ class RecordVerdict(Action):
         return {"health": getattr(self, "summary", None)}
 
 
-class RecordPeriodicVerdict(Action):
+class RecordPeriodicVerdict(CrawlerAction):
     """Count the periodic runs and their failures in ``rficrawl/health_periodic``."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> RecordPeriodicVerdict:
-        action = cls()
-        action.crawler = crawler
-        return action
 
     def run_action(self) -> None:
         stats = self.crawler.stats
-        outcomes = monitor_outcomes(self.result)
-        failed = [f"{o['monitor']}: {o['message']}" for o in outcomes
-                  if o["status"] in ("FAIL", "ERROR")]
+        failed = failed_lines(monitor_outcomes(self.result))
         record = dict(stats.get_value(PERIODIC_STAT) or {"runs": 0, "failed_runs": 0})
         record["runs"] += 1
         if failed:
