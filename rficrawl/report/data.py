@@ -1,10 +1,10 @@
 """What the report shows, read from the store in shapes an index answers.
 
-- articles per day per edition: one ``$match`` on ``edition`` and a ``published_day`` range, then
-  ``$group`` by ``published_day`` with ``$sum: 1``, per edition (index ``edition +
-  published_day``);
+- articles per day per edition: one ``$match`` on ``edition`` and the period's ``published_at``
+  range (Paris days' bounds), then ``$group`` by ``published_day`` with ``$sum: 1``, per edition
+  (index ``edition_published``: it reads the period's articles of the edition only);
 - revisions per day: one ``count_documents`` per day on a ``superseded_at`` range (index
-  ``revisions.superseded_at``);
+  ``superseded`` of ``revisions``);
 - crawls: a find on a ``started_at`` range, sorted and limited, and the last crawls, sorted and
   limited (index ``crawls.started_at``);
   field fill rates come from those crawls' records (what each crawl counted as it scraped), not
@@ -55,10 +55,12 @@ class ReportData:
 
 
 def articles_per_day(db: Database, edition: str, since: dt.date, until: dt.date) -> dict[str, int]:
-    """Articles of one edition per Paris day (``published_day``) from ``since`` to ``until``."""
+    """Articles of one edition per Paris day (``published_day``) from ``since`` to ``until``.
+    The window is on ``published_at`` (the Paris days' bounds, the same articles as a
+    ``published_day`` range), which the ``edition_published`` index serves."""
+    window = {"$gte": day_start(since), "$lt": day_start(until + dt.timedelta(days=1))}
     pipeline = [
-        {"$match": {"edition": edition,
-                    "published_day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}},
+        {"$match": {"edition": edition, "published_at": window}},
         {"$group": {"_id": "$published_day", "n": {"$sum": 1}}},
     ]
     return {row["_id"]: row["n"] for row in db[ARTICLES].aggregate(pipeline)}

@@ -43,6 +43,8 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     (ARTICLES, [("published_at", -1)], {"name": "published"}),
     (ARTICLES, [("published_day", 1)], {"name": "published_day"}),
     (REVISIONS, [("article_id", 1), ("revision", 1)], {"name": "article_revision"}),
+    # The report's revisions per day: versions replaced in a window.
+    (REVISIONS, [("superseded_at", -1)], {"name": "superseded"}),
     (CRAWLS, [("started_at", -1)], {"name": "started"}),
 ]
 

@@ -36,7 +36,8 @@ def archive(mongo_db, mongo_server):
          "published_day": (DAY - dt.timedelta(hours=n)).strftime("%Y-%m-%d"), "content_hash": f"h{n}"}
         for n in range(40)
     ])  # fmt: skip
-    db[REVISIONS].insert_many([{"_id": f"WBMZ1-RFI-CN@{r}", "article_id": "WBMZ1-RFI-CN", "revision": r}
+    db[REVISIONS].insert_many([{"_id": f"WBMZ1-RFI-CN@{r}", "article_id": "WBMZ1-RFI-CN", "revision": r,
+                                "superseded_at": DAY + dt.timedelta(days=r)}
                                for r in (1, 2)])  # fmt: skip
     db[CRAWLS].insert_many([{"_id": f"c{n}", "started_at": DAY + dt.timedelta(hours=n)} for n in range(5)])
     return db
@@ -140,6 +141,10 @@ def test_revisions_and_crawls(archive):
     served_by(explain(archive, revisions), "article_revision", sorted_=True)
     crawls = {"find": CRAWLS, "filter": {}, "sort": {"started_at": -1}, "limit": 10}
     served_by(explain(archive, crawls), "started", sorted_=True)
+    # rficrawl report: the versions replaced in a day
+    replaced = {"superseded_at": {"$gte": DAY + dt.timedelta(days=2), "$lt": DAY + dt.timedelta(days=3)}}
+    served_by(explain(archive, {"find": REVISIONS, "filter": replaced}), "superseded")
+    assert archive[REVISIONS].count_documents(replaced) == 1
     assert [c["_id"] for c in archive[CRAWLS].find().sort("started_at", -1).limit(2)] == ["c4", "c3"]
 
 
