@@ -30,6 +30,9 @@ class HealthAddon(Feature):
                 "spidermon.contrib.scrapy.extensions.Spidermon": 500,
                 "rficrawl.health.progress.CrawlProgress": 800,
             },
+            # Before Scrapy's DownloadTimeoutMiddleware (350), which fills in DOWNLOAD_TIMEOUT
+            # only where a request has no timeout of its own.
+            "DOWNLOADER_MIDDLEWARES": {"rficrawl.health.unreachable.FirstAnswerTimeout": 340},
         }
 
     def defaults(self) -> dict[str, Any]:
@@ -89,7 +92,8 @@ class HealthAddon(Feature):
             # --- The unreachable-site rule (rficrawl.health.unreachable) -------------------
             # Close with finish reason site_unreachable when the first N requests all failed,
             # or when no response came within the timeout (seconds) of the first request. The
-            # crawl then ends once the requests in flight are done (their retries' backoff).
+            # crawl then ends once the requests in flight are done (their retries' backoff);
+            # until the first response, no request waits longer than the timeout.
             "RFICRAWL_HEALTH_UNREACHABLE_REQUESTS": 8,
             "RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT": 40.0,
             # Later, this many failed requests in a row pause the crawl, for a backoff that

@@ -8,7 +8,9 @@ second (as Scrapy's own CloseSpider and LogStats do):
   failed without any response (DNS failure, connection refused, timeout...), or when no response
   has come ``RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT`` seconds after the first request, the crawl
   closes with the finish reason ``site_unreachable``, after one ERROR line naming the base URL
-  and what failed; ``scrapy crawl`` then exits with status 3.
+  and what failed; ``scrapy crawl`` then exits with status 3. Until the first response, each
+  request waits at most that timeout (``FirstAnswerTimeout``), so a site that takes connections
+  and never answers ends the crawl then, not after ``DOWNLOAD_TIMEOUT`` (three minutes).
 - **Later**: a site that answered once is not judged again on its failures. After
   ``RFICRAWL_HEALTH_PAUSE_AFTER_FAILURES`` failed requests in a row the crawl pauses (the engine's
   ``pause``), for ``RETRY_BACKOFF_BASE`` seconds doubling with each pause up to
@@ -25,12 +27,15 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from twisted.internet import task
 
 logger = logging.getLogger(__name__)
 
 REASON = "site_unreachable"
 STATS = "rficrawl/unreachable"
+# Request meta: its download_timeout is FirstAnswerTimeout's bound, not its own.
+BOUNDED = "rficrawl_first_answer_bound"
 EXCEPTION_TYPES = "downloader/exception_type_count/"
 # What the downloader's exception types mean, for the ERROR line.
 PLAIN_NAMES = {
@@ -163,3 +168,46 @@ class UnreachableSite:
                 "%s failed %d requests in a row (so far: %s); pausing the crawl for %.1f s",
                 self.base_url, run, failures(stats), delay)
             engine.pause()
+
+
+class FirstAnswerTimeout:
+    """Downloader middleware: until the site has answered once, a request's ``download_timeout``
+    is at most ``RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT``; once the rule has closed the crawl as
+    unreachable, requests still waiting to go out (behind robots.txt, retries) are not sent.
+
+    A closing crawl waits for its requests in flight: without this, a request to a host that
+    accepts the connection and never answers holds the end for the whole ``DOWNLOAD_TIMEOUT``,
+    and each queued request after it for as long again. Once a response came, requests keep
+    their own timeout."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.timeout = crawler.settings.getfloat("RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT")
+        self.answered = False
+        self.rule: UnreachableSite | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FirstAnswerTimeout:
+        return cls(crawler)
+
+    def process_request(self, request: Any) -> None:
+        meta = request.meta
+        if self.answered:
+            # A request bounded before the first answer and sent again (a retry) gets its own
+            # timeout back.
+            if meta.pop(BOUNDED, False):
+                meta.pop("download_timeout", None)
+            return
+        if self.rule is None:
+            self.rule = self.crawler.get_extension(UnreachableSite)
+        if self.rule.closing:
+            raise IgnoreRequest(f"not sent: the site is unreachable, the crawl is closing ({REASON})")
+        if self.timeout > 0:
+            current = meta.get("download_timeout")
+            if current is None or current > self.timeout:
+                meta["download_timeout"] = self.timeout
+                meta[BOUNDED] = True
+
+    def process_response(self, request: Any, response: Any) -> Any:
+        self.answered = True
+        return response

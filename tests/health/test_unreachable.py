@@ -5,6 +5,7 @@ the base URL and what failed, and a non-zero exit status."""
 from __future__ import annotations
 
 import re
+import socket
 import time
 from urllib.parse import unquote, urlsplit
 
@@ -36,6 +37,29 @@ def test_an_unreachable_site_ends_the_crawl(tmp_path, base_url, failure):
     assert " ERROR: " in lines[0] and base_url in lines[0] and failure in lines[0]
     assert result.stats.get("response_received_count", 0) == 0
     print(f"{base_url}: closed in {took:.0f} s (the process, start-up included)")
+
+
+def test_a_site_that_takes_connections_and_never_answers_ends_the_crawl(tmp_path):
+    """A host that accepts connections (the kernel's backlog) and never sends a byte: the crawl
+    closes as unreachable once RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT has passed, and its requests in
+    flight give up then too, not after DOWNLOAD_TIMEOUT; requests still waiting (the section
+    fronts behind robots.txt, robots.txt's own retries) are not sent."""
+    with socket.socket() as hanging:
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen(64)
+        base_url = f"http://127.0.0.1:{hanging.getsockname()[1]}"
+        result = run_crawl("fronts", tmp_path, args={"editions": "cn"}, settings={
+            "RFI_BASE_URL": base_url, "LOG_LEVEL": "INFO", "RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT": 4,
+            "DOWNLOAD_TIMEOUT": 600,
+        }, timeout=120)  # shorter than DOWNLOAD_TIMEOUT: a request that waited for it fails here
+    assert result.returncode == CLOSE_REASON_STATUS["site_unreachable"], result.log[-3000:]
+    assert re.search(r"Site unreachable: .* did not answer: (no response \d+ s after the first "
+                     r"request|the first \d+ requests failed)", result.log), result.log[-3000:]
+    # The requests sent before any answer gave up after the bound: timeouts, not a cut.
+    failed = {key.rsplit("/", 1)[-1] for key in result.stats
+              if key.startswith("downloader/exception_type_count/") and "IgnoreRequest" not in key}
+    assert failed and all("Timeout" in name for name in failed), failed
+    assert result.stats.get("response_received_count", 0) == 0
 
 
 def test_a_site_that_answers_is_not_judged_on_later_failures(tmp_path, mirror_server_factory):
