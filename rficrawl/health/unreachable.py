@@ -115,7 +115,15 @@ class UnreachableSite:
             self.crawler.engine.unpause()
 
     def check(self) -> None:
-        stats = self.crawler.stats.get_stats()
+        """One look at the stats. A failure here is logged and the next look still comes (an
+        exception would stop the LoopingCall for the rest of the crawl, silently)."""
+        try:
+            self._check()
+        except Exception:
+            logger.exception("The unreachable-site rule failed to read the crawl's stats")
+
+    def _check(self) -> None:
+        stats = dict(self.crawler.stats.get_stats())
         requests = stats.get("downloader/request_count", 0)
         responses = stats.get("downloader/response_count", 0)
         exceptions = sum(download_failures(stats).values())
