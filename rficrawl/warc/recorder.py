@@ -102,9 +102,7 @@ class Recorder:
         self.crawler = crawler
         self.directory = Path(directory)
         self.max_size = settings.getint("WARC_MAX_SIZE")
-        self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
-        if not 0 <= self.gzip_level <= 9:
-            raise ValueError(f"WARC_GZIP_LEVEL must be 0 to 9, not {self.gzip_level}")
+        self.gzip_level = settings.getint("WARC_GZIP_LEVEL")  # checked by the add-on
         self.kinds = frozenset(str(kind) for kind in ARTICLE_KINDS)
         if settings.getbool("WARC_LISTINGS"):
             self.kinds |= {str(kind) for kind in LISTING_RECORD_KINDS}
