@@ -23,7 +23,13 @@ The features:
 - ``rficrawl.health.addon.HealthAddon``: crawl health, monitors, the unreachable-site rule and
   progress (switch ``RFICRAWL_HEALTH_ENABLED``).
 
-A new feature (raw pages in WARC files...) is one more :class:`Feature` subclass in
+- ``rficrawl.warc.addon.WarcAddon``: raw pages in WARC files (switch ``WARC_DIR``).
+
+A feature whose settings cannot work says so in ``check`` (a :class:`SettingError` naming the
+setting and what to give): ``scrapy crawl`` runs the checks of the features that are on before
+anything starts (:func:`check_settings`) and ends with that one line, as for a bad ``-a``.
+
+A new feature is one more :class:`Feature` subclass in
 its own package (``rficrawl/<feature>/addon.py``) and one more line in ``ADDONS``.
 """
 
@@ -33,9 +39,15 @@ from typing import Any, ClassVar
 
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 
 #: The priority of every setting an add-on writes.
 PRIORITY = "addon"
+
+
+class SettingError(ValueError):
+    """A feature's setting with a value the feature cannot work with; the message names the
+    setting, the value and what to give instead."""
 
 
 class Feature:
@@ -78,6 +90,7 @@ class Feature:
             for key, value in entries.items():
                 settings[setting].set(key, value, priority=PRIORITY)
         self.configure(settings)
+        self.check(settings)
 
     def set_defaults(self, settings: BaseSettings) -> None:
         """Write the defaults where nothing of higher priority is set; also for commands that read
@@ -88,5 +101,24 @@ class Feature:
     def configure(self, settings: BaseSettings) -> None:
         """Settings derived from others (the feature is on and its defaults are set)."""
 
+    def check(self, settings: BaseSettings) -> None:
+        """Raise :class:`SettingError` for a setting the feature cannot work with (the feature
+        is on and its defaults are set)."""
+
     def __repr__(self) -> str:
         return type(self).__name__
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Run the ``check`` of every feature in ``ADDONS`` that is on, on a copy of ``settings``
+    with the feature's defaults: :class:`SettingError` before a crawl starts, not a traceback
+    from inside it."""
+    for path in settings.getdict("ADDONS"):
+        addon = load_object(path) if isinstance(path, str) else path
+        feature = addon() if isinstance(addon, type) else addon
+        if not isinstance(feature, Feature):
+            continue
+        copy = settings.copy()
+        feature.set_defaults(copy)
+        if feature.enabled(copy):
+            feature.check(copy)

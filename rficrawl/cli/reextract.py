@@ -28,6 +28,7 @@ from rficrawl.store.connection import ARTICLES, ensure_indexes
 from rficrawl.store.queries import count_articles, find_article
 from rficrawl.urls import canonical_article_url
 from rficrawl.warc.reextract import (
+    CURSOR_BATCH,
     DROPPED,
     NO_RECORD,
     REVISED,
@@ -37,9 +38,6 @@ from rficrawl.warc.reextract import (
     Reextraction,
     Summary,
 )
-
-# Reads articles in batches of this many (the server's cursor batches).
-READ_BATCH = 200
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             query = filter_from_args(args, db)
             total = count_articles(db, query)
-            docs = db[ARTICLES].find(query, batch_size=READ_BATCH)
+            docs = db[ARTICLES].find(query, batch_size=CURSOR_BATCH)
         if not args.dry_run:
             ensure_indexes(db)
         run = Reextraction(db, places, dry_run=args.dry_run)

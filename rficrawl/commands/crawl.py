@@ -2,8 +2,9 @@
 exit status says how the crawl went.
 
 Scrapy reports an exception raised while a spider is created as a traceback and exits 1. An
-rficrawl spider can check its arguments up front (``check_arguments``); a bad value then ends the
-command like any other usage error: one line naming the argument and what to pass, exit code 2.
+rficrawl spider can check its arguments up front (``check_arguments``), and each feature that is
+on its settings (``rficrawl.addons.check_settings``); a bad value then ends the command like any
+other usage error: one line naming the argument or setting and what to pass, exit code 2.
 
 Scrapy exits 0 whenever a crawl ran. Here a crawl closed for a reason that means it could not do
 its work exits non-zero (``site_unreachable``: 3), and so does a crawl whose monitors failed (4;
@@ -19,6 +20,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from rficrawl.addons import SettingError, check_settings
 from rficrawl.editions import DEFAULT_BASE_URL
 from rficrawl.health import HEALTH_STAT
 from rficrawl.spiders.arguments import SpiderArgumentError, check_base_url
@@ -45,6 +47,10 @@ class Command(ScrapyCrawlCommand):
                     check(opts.spargs, self.settings.getlist("SPIDER_EXTRA_ARGUMENTS"), base_url)
                 except SpiderArgumentError as exc:
                     raise UsageError(str(exc), print_help=False) from None
+            try:
+                check_settings(self.settings)
+            except SettingError as exc:
+                raise UsageError(str(exc), print_help=False) from None
         if len(args) != 1:
             super().run(args, opts)  # Scrapy's own usage errors
             return

@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rficrawl.addons import Feature
+from scrapy.settings import BaseSettings
+
+from rficrawl.addons import Feature, SettingError
+from rficrawl.warc.writer import GZIP_LEVELS
 
 
 class WarcAddon(Feature):
@@ -52,3 +55,15 @@ class WarcAddon(Feature):
             # their own names.
             "WARC_PATH_PREFIXES": [],
         }
+
+    def check(self, settings: BaseSettings) -> None:
+        value = settings.get("WARC_GZIP_LEVEL")
+        try:
+            level = int(value)
+        except (TypeError, ValueError):
+            level = None
+        if level not in GZIP_LEVELS:
+            raise SettingError(
+                f"WARC_GZIP_LEVEL={value} is not a gzip level: give {GZIP_LEVELS[0]} to "
+                f"{GZIP_LEVELS[-1]} (0-3 fast, with ISA-L; 4-9 smaller and slower, with zlib; "
+                "the default is 2)")

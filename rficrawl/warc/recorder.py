@@ -20,8 +20,9 @@ fronts, lists, archive days, feeds and sitemaps when ``WARC_LISTINGS`` is on (a 
 payload is the one recorded last time for its URL, by this crawl or an earlier one, becomes a
 ``revisit`` record). Stats: ``rficrawl/warc/records/<type>``, ``rficrawl/warc/bytes``,
 ``rficrawl/warc/bytes_by_edition/<edition>``, ``rficrawl/warc/files`` (and their names,
-``rficrawl/warc/file_names``),
-``rficrawl/warc/write_errors``.
+``rficrawl/warc/file_names``), ``rficrawl/warc/write_errors``, and
+``rficrawl/warc/headers_repaired`` (header names that were not ASCII, which a WARC record's HTTP
+block cannot carry: written percent-encoded, byte for byte, as ``X-T%E9st``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from weakref import WeakKeyDictionary
 
 import scrapy
@@ -102,9 +103,7 @@ class Recorder:
         self.crawler = crawler
         self.directory = Path(directory)
         self.max_size = settings.getint("WARC_MAX_SIZE")
-        self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
-        if not 0 <= self.gzip_level <= 9:
-            raise ValueError(f"WARC_GZIP_LEVEL must be 0 to 9, not {self.gzip_level}")
+        self.gzip_level = settings.getint("WARC_GZIP_LEVEL")  # checked by the add-on
         self.kinds = frozenset(str(kind) for kind in ARTICLE_KINDS)
         if settings.getbool("WARC_LISTINGS"):
             self.kinds |= {str(kind) for kind in LISTING_RECORD_KINDS}
@@ -143,6 +142,11 @@ class Recorder:
                                refers_to=reference, **common)
             return Capture(record_type=RESOURCE, content_type=content_type, **common)
         headers = received.headers if received else _pairs(response.headers)
+        headers, repaired = _ascii_names(headers)
+        if repaired:
+            self.crawler.stats.inc_value(f"{STATS}/headers_repaired", repaired)
+            logger.warning("%s: %d header name(s) not ASCII, recorded percent-encoded",
+                           response.url, repaired)
         browser = "playwright" in response.flags  # the server's bytes, as the browser got them
         return Capture(
             record_type=RESPONSE,
@@ -240,6 +244,17 @@ def _pairs(headers: Headers) -> list[tuple[str, str]]:
     """Scrapy's headers as (name, value) text pairs, a repeated header once per value."""
     return [(name.decode("latin-1"), value.decode("latin-1"))
             for name, values in headers.items() for value in values]
+
+
+def _ascii_names(headers: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    """The headers with each name that is not ASCII percent-encoded (its bytes as received, read
+    as Latin-1 by ``_pairs``), and how many: warcio writes an HTTP block in ASCII, percent-encoding
+    values but not names, and fails on such a name. The payload and the other headers stay."""
+    if all(name.isascii() for name, _ in headers):
+        return headers, 0
+    repaired = [(name if name.isascii() else quote(name.encode("latin-1", "replace"), safe=""),
+                 value) for name, value in headers]
+    return repaired, sum(not name.isascii() for name, _ in headers)
 
 
 def _header(response: Response, name: str) -> str:

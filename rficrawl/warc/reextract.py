@@ -43,9 +43,15 @@ REASON = "reextract"
 UNCHANGED, REVISED, DROPPED, SKIPPED, NO_RECORD = (
     "unchanged", "revised", "dropped", "skipped", "no_record")
 WRITE_BATCH = 200
-# Stored articles whose records are read ahead together, in file and offset order; with the window
-# being extracted and one waiting, at most three windows of pages are in memory (~530 KB each).
+# Stored articles whose records are read ahead together, in file and offset order.
 READ_AHEAD = 16
+# Windows read and waiting while the caller extracts: the thread reads the store's cursor too, and
+# while it waits for the next batch of documents (CURSOR_BATCH: about 40 ms on FerretDB, more on a
+# busy machine) the caller works on what is waiting. With one window waiting it ran dry and waited
+# at each batch. At most six windows of pages are in memory (~50 MB at ~530 KB a page).
+WINDOWS_AHEAD = 4
+# Stored articles per batch of the store's cursor (each batch is one round trip).
+CURSOR_BATCH = 100
 
 
 @dataclass
@@ -207,17 +213,17 @@ class ReadAhead:
 
     The thread takes ``window`` articles at a time from ``stored`` (the store's cursor), reads
     their records grouped by file in offset order (``read``: a record, or the RecordError saying
-    why not), and hands them on in the cursor's order; one window waits while the caller works on
-    the last. An error of the cursor is raised in the caller. ``close`` stops the thread.
+    why not), and hands them on in the cursor's order; up to ``waiting`` windows wait while the
+    caller works on the last. An error of the cursor is raised in the caller. ``close`` stops the thread.
     """
 
     def __init__(self, stored: Iterable[dict[str, Any]],
                  read: Callable[[Location], PageRecord | RecordError],
-                 window: int = READ_AHEAD) -> None:
+                 window: int = READ_AHEAD, waiting: int = WINDOWS_AHEAD) -> None:
         self._stored = iter(stored)
         self._read = read
         self._window = window
-        self._ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._ready: queue.Queue[Any] = queue.Queue(maxsize=waiting)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._work, name="rficrawl-reextract-read",
                                         daemon=True)

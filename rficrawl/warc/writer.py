@@ -42,6 +42,7 @@ from rficrawl.warc.digests import DigestIndex
 # Levels up to this one are ISA-L's (its 0-3); above, zlib's.
 ISAL_LEVELS = isal_zlib.ISAL_BEST_COMPRESSION
 DEFAULT_GZIP_LEVEL = 2
+GZIP_LEVELS = range(10)
 PREFIX = "rficrawl"
 SUFFIX = ".warc.gz"
 WARC_VERSION = "1.1"
@@ -75,7 +76,7 @@ def _sha1_label(digest: bytes) -> str:
 
 def gzip_compressor(level: int):
     """A compressor of one gzip member: ISA-L's at levels 0-3 (fast), zlib's at 4-9 (smaller)."""
-    if not 0 <= level <= 9:
+    if level not in GZIP_LEVELS:
         raise ValueError(f"WARC_GZIP_LEVEL must be 0 to 9, not {level}")
     if level <= ISAL_LEVELS:
         return isal_zlib.compressobj(level, isal_zlib.DEFLATED, 31)
