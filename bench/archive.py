@@ -17,10 +17,11 @@ the store's writer, and a crawls history) and grows it size after size. At each 
   article is read, decoded and sent whole). Growth "with the whole collection" is then measured
   where only the collection grows: a day of an edition on days holding DAY_ANSWER of its articles,
   newest 20 of a tag on tags with TAG_LEAST articles or more, a week around a day widened until it
-  holds RANGE_LIMIT articles (its newest RANGE_LIMIT). Arguments are drawn until their answer
-  fits, counted before the run and untimed. The table gives each listing's median number of
-  returned articles beside its time, and one unjudged figure keeps the plain draw (a day of an
-  edition, any day) with its time per returned article;
+  holds RANGE_LIMIT articles (its newest RANGE_LIMIT), and ``rficrawl articles`` with an edition,
+  a section and 30 days widened until they hold a page (PAGE articles). Arguments are drawn until
+  their answer fits, counted before the run and untimed. The table gives each listing's median
+  number of returned articles beside its time, and one unjudged figure keeps the plain draw (a
+  day of an edition, any day) with its time per returned article;
 - ``rficrawl stats``, ``articles`` (without and with filters), ``show`` and ``revisions``: the
   commands' own code in-process, printing to a null console, on a connection made once (as a
   command makes it once), so that the figure is the commands' queries and rendering; and the same
@@ -99,6 +100,7 @@ RESERVOIR = 5000
 DAY_ANSWER = (3, 10)  # a day of an edition: days holding this many of its articles
 TAG_LEAST = 20  # newest 20 of a tag: tags with at least this many articles
 RANGE_LIMIT = 100  # a date range, newest first: a week, widened until it holds this many
+PAGE = 20  # rficrawl articles' default --limit: its window is widened until it holds a page
 ANSWER_DRAWS = 200  # draws before the last one is taken whatever its answer (a tiny archive)
 LOOKUP, COUNT, UPSERT, MEMORY, INFO = "lookup", "count", "upsert", "memory", "info"
 TARGETS = {
@@ -453,11 +455,11 @@ class ArchiveBench:
         """Name -> (kind, argv) of the query commands, with arguments drawn from the archive."""
         sample = self._draw(rng)
         revised = self._draw(rng, lambda s: s.revisions > 0)
-        since = (sample.day - dt.timedelta(days=30)).isoformat()
+        since = self._full_page_since(sample).isoformat()
         return {
             "rficrawl stats": (COUNT, ["stats"]),
             "rficrawl articles": (LOOKUP, ["articles"]),
-            "rficrawl articles (edition, section, 30 days)": (
+            f"rficrawl articles (edition, section, 30+ days: {PAGE} articles)": (
                 LOOKUP,
                 [
                     "articles",
@@ -474,6 +476,19 @@ class ArchiveBench:
             "rficrawl show": (LOOKUP, ["show", sample.id]),
             "rficrawl revisions": (LOOKUP, ["revisions", revised.id]),
         }
+
+    def _full_page_since(self, sample: Sample) -> dt.date:
+        """The first day of a window ending on the sample's day, 30 days long, doubled until the
+        sample's edition and section hold a page of ``rficrawl articles`` in it (PAGE articles),
+        so that the command lists as many at every size of the archive (counted, untimed)."""
+        days = 30
+        while True:
+            since = sample.day - dt.timedelta(days=days)
+            window = day_start(since), day_start(sample.day + dt.timedelta(days=1))
+            query = article_filter([sample.edition], sample.section, (), *window)
+            if days > 366 * archive_data.YEARS or count_articles(self.db, query) >= PAGE:
+                return since
+            days *= 2
 
     def measure_commands(self, size: int) -> None:
         parser = build_parser()

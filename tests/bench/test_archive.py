@@ -28,7 +28,7 @@ FIGURES = (
     "a week or more (100+ articles), newest 100",
     "count of an edition",
     "rficrawl stats",
-    "rficrawl articles (edition, section, 30 days)",
+    "rficrawl articles (edition, section, 30+ days: 20 articles)",
     "rficrawl show",
     "rficrawl revisions",
     "export jsonl, everything (peak RSS)",
