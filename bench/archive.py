@@ -10,7 +10,18 @@ the store's writer, and a crawls history) and grows it size after size. At each 
   rficrawl.store.queries, the writer), so that a change of query shape shows here: the
   known-article check (a batch of KNOWN_ARTICLES_BATCH_SIZE URLs, half of them stored), one
   article by URL and by content_id, listings (newest 20 of an edition, a day of an edition, newest
-  20 of a tag, a week newest first), the count of an edition;
+  20 of a tag, a date range newest first), the count of an edition;
+- listings on answers of the same size at every size of the archive: the synthetic archive
+  spreads its articles over the same 25 years whatever its size, so a day or a week holds about
+  30 times more articles at 300k than at 10k, and a listing's time follows its answer (each
+  article is read, decoded and sent whole). Growth "with the whole collection" is then measured
+  where only the collection grows: a day of an edition on days holding DAY_ANSWER of its articles,
+  newest 20 of a tag on tags with TAG_LEAST articles or more, a week around a day widened until it
+  holds RANGE_LIMIT articles (its newest RANGE_LIMIT), and ``rficrawl articles`` with an edition,
+  a section and 30 days widened until they hold a page (PAGE articles). Arguments are drawn until
+  their answer fits, counted before the run and untimed. The table gives each listing's median
+  number of returned articles beside its time, and one unjudged figure keeps the plain draw (a
+  day of an edition, any day) with its time per returned article;
 - ``rficrawl stats``, ``articles`` (without and with filters), ``show`` and ``revisions``: the
   commands' own code in-process, printing to a null console, on a connection made once (as a
   command makes it once), so that the figure is the commands' queries and rendering; and the same
@@ -82,6 +93,15 @@ STORE_DEFAULTS = StoreAddon().defaults()
 MAX_SIZE = 1_000_000
 BUILD_CHUNK = 2000
 RESERVOIR = 5000
+# Listings are timed on answers of the same size at every size of the archive, as the targets
+# are about the whole collection's growth: the synthetic archive spreads its articles over the
+# same 25 years at every size, so a day or a week holds 30 times more articles at 300k than at
+# 10k, and its answer (each article ~11 KB decoded) grows with it.
+DAY_ANSWER = (3, 10)  # a day of an edition: days holding this many of its articles
+TAG_LEAST = 20  # newest 20 of a tag: tags with at least this many articles
+RANGE_LIMIT = 100  # a date range, newest first: a week, widened until it holds this many
+PAGE = 20  # rficrawl articles' default --limit: its window is widened until it holds a page
+ANSWER_DRAWS = 200  # draws before the last one is taken whatever its answer (a tiny archive)
 LOOKUP, COUNT, UPSERT, MEMORY, INFO = "lookup", "count", "upsert", "memory", "info"
 TARGETS = {
     LOOKUP: "<= 50 ms, growth <= 1.5x",
@@ -100,11 +120,16 @@ class Figure:
     kind: str
     unit: str = "ms"  # ms (times), /s (rates), MiB, B, s
     values: dict[int, list[float]] = field(default_factory=dict)
+    answers: dict[int, list[int]] = field(default_factory=dict)  # articles returned, per run
     wrong: dict[int, int] = field(default_factory=dict)  # runs with a wrong answer, per size
     failed: dict[int, str] = field(default_factory=dict)  # sizes where it could not finish
 
     def median(self, size: int) -> float:
         return statistics.median(self.values[size])
+
+    def answer(self, size: int) -> float | None:
+        """The median number of articles a run of a listing returned (None: not a listing)."""
+        return statistics.median(self.answers[size]) if self.answers.get(size) else None
 
     def p90(self, size: int) -> float:
         samples = sorted(self.values[size])
@@ -271,17 +296,21 @@ class ArchiveBench:
     def timed(self, name: str, kind: str, size: int, calls: Iterator[Callable[[], Any]]) -> None:
         """Run the calls one by one within the repeat and budget limits; keep their times."""
         samples: list[float] = []
+        answers: list[int] = []
         spent_since = time.perf_counter()
         wrong = 0
         for call in calls:
             started = time.perf_counter()
             try:
-                call()
+                result = call()
             except AssertionError as exc:
                 # A server that answers wrongly is reported, not timed as if it were right.
                 wrong += 1
                 progress(f"  {name}: WRONG ANSWER: {exc}")
+                result = None
             samples.append(time.perf_counter() - started)
+            if isinstance(result, list):
+                answers.append(len(result))
             spent = time.perf_counter() - spent_since
             if len(samples) >= self.args.repeat:
                 break
@@ -289,11 +318,15 @@ class ArchiveBench:
                 break
         figure = self.figure(name, kind)
         figure.values[size] = [s * 1000 for s in samples]
+        if answers:
+            figure.answers[size] = answers
         if wrong:
             figure.wrong[size] = wrong
+        returned = figure.answer(size)
         progress(
             f"  {name}: median {figure.median(size):,.1f} ms, p90 {figure.p90(size):,.1f} ms "
             f"({len(samples)} runs)"
+            + ("" if returned is None else f", {returned:g} articles returned (median)")
         )
 
     def _draw(self, rng: random.Random, wanted: Callable[[Sample], bool] = bool) -> Sample:
@@ -332,13 +365,35 @@ class ArchiveBench:
 
             return make
 
-        def listing(query: Callable[[Sample, random.Random], dict], limit: int):
+        def listing(
+            query: Callable[[Sample, random.Random], dict],
+            limit: int,
+            answer: tuple[int, int] | None = None,
+        ):
+            """A listing's runs; with ``answer`` (least, most), drawn among the arguments whose
+            answer holds that many articles (counted before the run, untimed), so that every
+            size of the archive is timed on answers of the same size."""
+
             def make(rng: random.Random) -> Callable[[], Any]:
-                sample = self._draw(rng)
-                filter_ = query(sample, rng)
+                for _ in range(ANSWER_DRAWS):
+                    filter_ = query(self._draw(rng), rng)
+                    if answer is None or answer[0] <= count_articles(db, filter_) <= answer[1]:
+                        break
                 return lambda: _expect(list(newest_first(db, filter_, limit)), filter_)
 
             return make
+
+        def widened(sample: Sample, rng: random.Random) -> dict:
+            """A week around the sample's day, doubled until it holds RANGE_LIMIT articles."""
+            middle, half = day(sample)[0], dt.timedelta(days=3.5)
+            while True:
+                filter_ = article_filter(since=middle - half, until=middle + half)
+                if (
+                    half.days > 366 * archive_data.YEARS
+                    or count_articles(db, filter_) >= RANGE_LIMIT
+                ):
+                    return filter_
+                half *= 2
 
         def day(sample: Sample) -> tuple[dt.datetime, dt.datetime]:
             return day_start(sample.day), day_start(sample.day + dt.timedelta(days=1))
@@ -358,32 +413,39 @@ class ArchiveBench:
             size,
             forever(listing(lambda s, r: article_filter([s.edition]), 20), 4),
         )
+
+        def edition_day(sample: Sample, rng: random.Random) -> dict:
+            return article_filter([sample.edition], None, (), *day(sample))
+
+        low, high = DAY_ANSWER
         self.timed(
-            "a day of an edition",
+            f"a day of an edition ({low}-{high} articles)",
             LOOKUP,
             size,
-            forever(listing(lambda s, r: article_filter([s.edition], None, (), *day(s)), 0), 5),
+            forever(listing(edition_day, 0, DAY_ANSWER), 5),
         )
         self.timed(
-            "newest 20 of a tag",
-            LOOKUP,
+            "a day of an edition, any day (answer grows)",
+            INFO,
             size,
-            forever(listing(lambda s, r: article_filter(tags=[r.choice(s.tags)]), 20), 6),
+            forever(listing(edition_day, 0), 5),
         )
-        week = dt.timedelta(days=7)
         self.timed(
-            "a week, newest first (100)",
+            f"newest 20 of a tag (tags of {TAG_LEAST}+ articles)",
             LOOKUP,
             size,
             forever(
                 listing(
-                    lambda s, r: article_filter(
-                        since=day(s)[0] - week / 2, until=day(s)[0] + week / 2
-                    ),
-                    100,
+                    lambda s, r: article_filter(tags=[r.choice(s.tags)]), 20, (TAG_LEAST, MAX_SIZE)
                 ),
-                7,
+                6,
             ),
+        )
+        self.timed(
+            f"a week or more ({RANGE_LIMIT}+ articles), newest {RANGE_LIMIT}",
+            LOOKUP,
+            size,
+            forever(listing(widened, RANGE_LIMIT), 7),
         )
         self.timed("count of an edition", COUNT, size, forever(count, 8))  # fmt: skip
 
@@ -393,11 +455,11 @@ class ArchiveBench:
         """Name -> (kind, argv) of the query commands, with arguments drawn from the archive."""
         sample = self._draw(rng)
         revised = self._draw(rng, lambda s: s.revisions > 0)
-        since = (sample.day - dt.timedelta(days=30)).isoformat()
+        since = self._full_page_since(sample).isoformat()
         return {
             "rficrawl stats": (COUNT, ["stats"]),
             "rficrawl articles": (LOOKUP, ["articles"]),
-            "rficrawl articles (edition, section, 30 days)": (
+            f"rficrawl articles (edition, section, 30+ days: {PAGE} articles)": (
                 LOOKUP,
                 [
                     "articles",
@@ -414,6 +476,19 @@ class ArchiveBench:
             "rficrawl show": (LOOKUP, ["show", sample.id]),
             "rficrawl revisions": (LOOKUP, ["revisions", revised.id]),
         }
+
+    def _full_page_since(self, sample: Sample) -> dt.date:
+        """The first day of a window ending on the sample's day, 30 days long, doubled until the
+        sample's edition and section hold a page of ``rficrawl articles`` in it (PAGE articles),
+        so that the command lists as many at every size of the archive (counted, untimed)."""
+        days = 30
+        while True:
+            since = sample.day - dt.timedelta(days=days)
+            window = day_start(since), day_start(sample.day + dt.timedelta(days=1))
+            query = article_filter([sample.edition], sample.section, (), *window)
+            if days > 366 * archive_data.YEARS or count_articles(self.db, query) >= PAGE:
+                return since
+            days *= 2
 
     def measure_commands(self, size: int) -> None:
         parser = build_parser()
@@ -676,8 +751,10 @@ def report(bench: ArchiveBench, server: str) -> None:
             elif figure.unit == "ms":
                 n = len(figure.values[size])
                 wrong = f", {figure.wrong[size]} WRONG" if size in figure.wrong else ""
+                returned = figure.answer(size)
+                answer = "" if returned is None else f", {returned:g} returned"
                 cells.append(f"{_format(figure.median(size), 'ms')} / "
-                             f"{_format(figure.p90(size), 'ms')} ({n}{wrong})")  # fmt: skip
+                             f"{_format(figure.p90(size), 'ms')} ({n}{wrong}{answer})")  # fmt: skip
             else:
                 cells.append(_format(figure.median(size), figure.unit))
         if figure.failed:
@@ -696,6 +773,16 @@ def report(bench: ArchiveBench, server: str) -> None:
         print(line.rstrip() if row[0] else "-" * len(line))
     misses = [r[0] for r in rows if r[-1] in ("NOT MET", "WRONG ANSWERS")]
     verdicts = [r for r in rows if r[-1]]
+    print(
+        "listings: 'returned' is the median number of articles a run returned; the judged ones "
+        "are drawn so that it is the same at every size (the archive spreads its articles over "
+        "the same 25 years at every size, so a day or a week holds more of them as it grows)"
+    )
+    for figure in bench.figures.values():
+        if figure.kind == INFO and figure.answers and all(s in figure.answers for s in sizes):
+            per = [figure.median(s) / max(figure.answer(s) or 1, 1) for s in sizes]
+            each = [f"{_format(v, 'ms')} per returned article at {s:,}" for v, s in zip(per, sizes)]
+            print(f"{figure.name}: {', '.join(each)}")
     print(
         f"targets at {sizes[-1]:,} articles: {len(verdicts) - len(misses)} of {len(verdicts)} met"
         + (f"; not met: {', '.join(misses)}" if misses else "")

@@ -50,6 +50,11 @@ EXPORT_BATCH_SIZE = 100
 CSV_COLUMNS = fields_by(lambda spec: spec.column)
 SHOW_ROWS = tuple(name for name in CSV_COLUMNS if DOCUMENT_FIELDS[name].show)
 DIFF_FIELDS = fields_by(lambda spec: spec.diff)
+# The fields of an article that the table of `rficrawl articles` shows (with `_id`): the listing
+# reads only these.
+LISTING_FIELDS = ("published_at", "edition", "section", "title")
+# The fields of an earlier version that `rficrawl show` lists (not the earlier article itself).
+HISTORY_FIELDS = ("revision", "superseded_at", "changed")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -210,7 +215,7 @@ def _guard(func):
 def run_articles(args: argparse.Namespace) -> int:
     db = open_database(args)
     query = filter_from_args(args, db)
-    cursor = newest_first(db, query, args.limit)
+    cursor = newest_first(db, query, args.limit, None if args.json else LISTING_FIELDS)
     if args.json:
         for doc in cursor:
             print(to_json(doc))
@@ -228,7 +233,10 @@ def run_articles(args: argparse.Namespace) -> int:
             doc.get("title", ""),
             doc["_id"],
         )))
-    total = count_articles(db, query)
+    # A listing shorter than its limit holds every match: no count to make (one that reads every
+    # document when the filter is a text search).
+    full = args.limit and shown == args.limit
+    total = count_articles(db, query) if full else shown
     console = Console()
     console.print(table)
     console.print(f"{shown} of {total} matching articles", markup=False)
@@ -239,7 +247,7 @@ def run_articles(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     db = open_database(args)
     doc = _find_article(db, args.key)
-    revisions = earlier_versions(db, doc["_id"])
+    revisions = earlier_versions(db, doc["_id"], None if args.json else HISTORY_FIELDS)
     if args.json:
         print(to_json({"article": doc, "revisions": revisions}, indent=1))
         return 0

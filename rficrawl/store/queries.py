@@ -98,9 +98,16 @@ def find_article(db: Database, key: str) -> dict[str, Any] | None:
     return db[ARTICLES].find_one({"_id": key}) or db[ARTICLES].find_one({"url": key})
 
 
-def newest_first(db: Database, query: dict[str, Any], limit: int = 0) -> Cursor:
-    """The articles matching ``query``, newest publication first; ``limit`` 0 means all."""
-    cursor = db[ARTICLES].find(query).sort("published_at", DESCENDING)
+def newest_first(
+    db: Database, query: dict[str, Any], limit: int = 0, fields: Sequence[str] | None = None
+) -> Cursor:
+    """The articles matching ``query``, newest publication first; ``limit`` 0 means all.
+
+    ``fields`` (with ``_id``) are all that come back when given: a listing that shows a few
+    fields of each article then does not have whole articles (~11 KB each) encoded, sent and
+    decoded."""
+    projection = dict.fromkeys(fields, 1) if fields is not None else None
+    cursor = db[ARTICLES].find(query, projection).sort("published_at", DESCENDING)
     return cursor.limit(limit) if limit else cursor
 
 
@@ -109,6 +116,11 @@ def count_articles(db: Database, query: dict[str, Any]) -> int:
     return db[ARTICLES].count_documents(query)
 
 
-def earlier_versions(db: Database, article_id: Any) -> list[dict[str, Any]]:
-    """The stored earlier versions of an article, oldest first."""
-    return list(db[REVISIONS].find({"article_id": article_id}).sort("revision", ASCENDING))
+def earlier_versions(
+    db: Database, article_id: Any, fields: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The stored earlier versions of an article, oldest first; only ``fields`` (with ``_id``) of
+    each when given (a version holds the whole earlier article)."""
+    projection = dict.fromkeys(fields, 1) if fields is not None else None
+    cursor = db[REVISIONS].find({"article_id": article_id}, projection)
+    return list(cursor.sort("revision", ASCENDING))

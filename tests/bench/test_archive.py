@@ -22,12 +22,13 @@ FIGURES = (
     "article by URL",
     "article by content_id",
     "newest 20 of an edition",
-    "a day of an edition",
-    "newest 20 of a tag",
-    "a week, newest first (100)",
+    "a day of an edition (3-10 articles)",
+    "a day of an edition, any day (answer grows)",
+    "newest 20 of a tag (tags of 20+ articles)",
+    "a week or more (100+ articles), newest 100",
     "count of an edition",
     "rficrawl stats",
-    "rficrawl articles (edition, section, 30 days)",
+    "rficrawl articles (edition, section, 30+ days: 20 articles)",
     "rficrawl show",
     "rficrawl revisions",
     "export jsonl, everything (peak RSS)",
@@ -54,6 +55,10 @@ def test_bench_archive_runs_on_a_small_archive(mongo_server: RunningServer, tmp_
         line = next((row for row in table.splitlines() if row.startswith(name)), None)
         assert line is not None, f"{name} missing from:\n{table}"
     assert "targets at 400 articles:" in table
+    # Listings say how many articles they returned, and the answer-bound one its time per article.
+    day = next(row for row in table.splitlines() if row.startswith("a day of an edition (3-10"))
+    assert "returned" in day
+    assert "per returned article at 400" in table
     assert "<svg" in chart.read_text()[:500]
     # The bench's own database (and its scratch one) are gone: it works in a database of its own.
     assert set(_databases(mongo_server.uri)) <= before | {"admin", "config", "local"}

@@ -20,7 +20,8 @@ from urllib.parse import unquote, urlsplit
 import pymongo
 import pytest
 
-from rficrawl.cli.query import EXPORT_BATCH_SIZE
+from rficrawl.cli.query import EXPORT_BATCH_SIZE, HISTORY_FIELDS, LISTING_FIELDS
+from rficrawl.store.queries import earlier_versions, newest_first
 from testbed.build import PARIS, Mirror, build_mirror
 from testbed.server import MirrorServer, resolve_path
 from tests.store.conftest import rficrawl
@@ -104,12 +105,38 @@ def test_articles_table_and_json(archive):
     table = rficrawl("articles", *archive.args())
     assert table.returncode == 0, table.stderr
     assert f"{N} of {N} matching articles" in table.stdout
+    # A full page counts the matches; a shorter one (or no limit) holds them all.
+    for limit, shown in (("3", 3), (str(N), N), ("0", N)):
+        page = rficrawl("articles", "--limit", limit, *archive.args())
+        assert f"{shown} of {N} matching articles" in page.stdout, page.stdout
+    one_tag = rficrawl("articles", "--limit", "3", "--edition", "tw", *archive.args())
+    assert f"{N_TW} of {N_TW} matching articles" in one_tag.stdout, one_tag.stdout
     listed = rficrawl("articles", "--json", *archive.args())
     docs = json_lines(listed.stdout)
     assert {d["url"] for d in docs} == set(archive.urls)
     published = [d["published_at"] for d in docs]
     assert published == sorted(published, reverse=True)
     assert published[0].endswith("Z")
+
+
+def test_articles_table_reads_only_the_fields_it_shows(archive):
+    with pymongo.MongoClient(archive.uri, tz_aware=True) as client:
+        db = archive.database(client)
+        listed = list(newest_first(db, {}, 3, LISTING_FIELDS))
+        whole = list(newest_first(db, {}, 3))
+    assert [set(doc) for doc in listed] == [{"_id", *LISTING_FIELDS}] * 3
+    assert listed == [{k: doc[k] for k in ("_id", *LISTING_FIELDS)} for doc in whole]
+
+
+def test_show_reads_only_the_fields_of_earlier_versions_it_lists(archive):
+    with pymongo.MongoClient(archive.uri, tz_aware=True) as client:
+        db = archive.database(client)
+        article_id = db.articles.find_one({"url": archive.edited})["_id"]
+        listed = earlier_versions(db, article_id, HISTORY_FIELDS)
+        whole = earlier_versions(db, article_id)
+    assert [set(rev) for rev in listed] == [{"_id", *HISTORY_FIELDS}]
+    assert listed == [{k: rev[k] for k in ("_id", *HISTORY_FIELDS)} for rev in whole]
+    assert "document" in whole[0]
 
 
 def test_articles_filters(archive):
@@ -170,9 +197,12 @@ def test_show_with_revisions(archive):
     assert shown.returncode == 0, shown.stderr
     assert archive.titles[archive.edited] in shown.stdout
     assert "earlier versions" in shown.stdout
+    history = shown.stdout.split("earlier versions", 1)[1]
+    assert "title" in history  # the field the edit changed
     as_json = json.loads(rficrawl("show", archive.edited, "--json", *archive.args()).stdout)
     assert as_json["article"]["revision"] == 2
     assert [r["revision"] for r in as_json["revisions"]] == [1]
+    assert "（更新）" not in as_json["revisions"][0]["document"]["title"]  # the whole earlier version
     by_id = json.loads(
         rficrawl("show", as_json["article"]["_id"], "--json", *archive.args()).stdout
     )

@@ -23,7 +23,7 @@ from rficrawl.ops import ferretdb
 from rficrawl.ops import mongo as srv
 from rficrawl.ops.mongo import ServerError, ping, start_server
 from rficrawl.ops.process import free_port
-from testbed.mongo import start_test_server
+from testbed.mongo import prepare_ferretdb, start_test_server
 
 pytestmark = pytest.mark.slow
 
@@ -302,3 +302,34 @@ def test_serve_refuses_a_port_where_a_server_answers(mongo_server):
     result = _rficrawl("mongo", "serve", "--port", port)
     assert result.returncode == 2
     assert f"already answers at {mongo_server.uri}" in result.stderr
+
+
+def test_launcher_page_cache_flag(tmp_path):
+    """-cache-mib sets each SQLite connection's page cache (64 MiB by default, for the key tables
+    of a large archive); a size below 1 MiB is refused in one line, and a server with a small
+    cache and extra SQLite parameters answers."""
+    try:
+        prepare_ferretdb("ferretdb")
+        launcher = ferretdb.find_launcher()
+    except (ServerError, ferretdb.LauncherError) as exc:
+        pytest.skip(f"no FerretDB launcher: {exc}")
+    refused = subprocess.run([str(launcher), "-cache-mib", "0", "-data-dir", str(tmp_path)],
+                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "ferretdb-launcher: -cache-mib 0: must be at least 1"
+    port = free_port()
+    process = subprocess.Popen(
+        [str(launcher), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(tmp_path),
+         "-cache-mib", "4", "-sqlite-params", "_pragma=mmap_size(0)", "-log-level", "error"],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        assert process.stderr.readline().startswith(f"ferretdb-launcher: serving 127.0.0.1:{port}")
+        uri = f"mongodb://127.0.0.1:{port}"
+        with pymongo.MongoClient(uri, serverSelectionTimeoutMS=30_000) as client:
+            client.rfi.articles.insert_many([{"_id": f"a{n}", "n": n} for n in range(50)])
+            assert client.rfi.articles.count_documents({}) == 50
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -8,7 +8,7 @@
 // against FerretDB's source with the fixes in patches/ applied (see there).
 //
 // Usage: ferretdb-launcher -listen-addr 127.0.0.1:27017 -data-dir ./data/mongo [-exit-with-pid PID]
-// [-planner=false]
+// [-cache-mib 64] [-planner=false]
 package main
 
 import (
@@ -35,13 +35,27 @@ func main() {
 	synchronous := flag.String("synchronous", "normal",
 		"SQLite synchronous mode: normal (WAL commits without fsync; safe against a crash of the "+
 			"server, not of the machine) or full (fsync every commit, much slower)")
-	sqliteParams := flag.String("sqlite-params", "", "extra SQLite URI parameters, e.g. _pragma=cache_size(-65536)")
+	cacheMiB := flag.Int("cache-mib", 64,
+		"SQLite page cache of each connection, in MiB (filled only as pages are read): it holds the "+
+			"indexes' key tables of a large archive, which SQLite's default of 2 MiB reads again "+
+			"from the file, page by page, at every count or listing")
+	sqliteParams := flag.String("sqlite-params", "", "extra SQLite URI parameters, e.g. _pragma=mmap_size(1073741824)")
 	planner := flag.Bool("planner", true,
 		"answer queries, sorts and counts from indexes; false reads and filters every document "+
 			"(indexes are still kept up to date): the reference answers for tests")
 	flag.Parse()
 
-	if err := run(*addr, *dataDir, *logLevel, *synchronous, *sqliteParams, *exitWith, *planner); err != nil {
+	if *cacheMiB < 1 {
+		fmt.Fprintf(os.Stderr, "ferretdb-launcher: -cache-mib %d: must be at least 1\n", *cacheMiB)
+		os.Exit(1)
+	}
+
+	params := fmt.Sprintf("_pragma=cache_size(%d)", -*cacheMiB*1024)
+	if *sqliteParams != "" {
+		params += "&" + *sqliteParams
+	}
+
+	if err := run(*addr, *dataDir, *logLevel, *synchronous, params, *exitWith, *planner); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb-launcher: %s\n", err)
 		os.Exit(1)
 	}
