@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rficrawl.store.connection import ARTICLES, REVISIONS
+from rficrawl.store import validation
+from rficrawl.store.connection import ARTICLES, REVISIONS, connect
+from rficrawl.warc.reextract import DROPPED, UNCHANGED, Reextraction
 from tests.warc.conftest import N_ARTICLES, RFICRAWL, Crawled, rficrawl
 
 pytestmark = pytest.mark.slow
@@ -133,3 +135,23 @@ def test_a_missing_or_damaged_file_is_reported_per_article_and_the_run_goes_on(
     assert summary_count(out, "unchanged") == N_ARTICLES - 3
     assert "WARC files were looked for in: " + str(warc_copy) in out
     assert db[ARTICLES].find_one({"_id": revised["_id"]})["revision_reason"] == "reextract"
+
+
+def test_only_a_version_to_write_is_checked_for_what_mongodb_cannot_store(
+        crawled: Crawled, stored, mongo_db, monkeypatch):
+    """The BSON check (a document larger than MongoDB stores, here made small) drops a changed
+    article with its reason; an unchanged one is not written, so not checked, and stays
+    unchanged."""
+    client = connect(mongo_db.uri)  # as the command reads: dates come back aware, in UTC
+    db = client[mongo_db.db]
+    target = stored[2]
+    db[ARTICLES].update_one({"_id": target["_id"]}, {"$set": {"title": OLD_TITLE}})
+    monkeypatch.setattr(validation, "MAX_DOCUMENT_BYTES", validation.WRITER_HEADROOM_BYTES + 1000)
+    outcomes = []
+    summary = Reextraction(db, [crawled.warc_dir]).run(db[ARTICLES].find(), outcomes.append)
+    dropped = [o for o in outcomes if o.kind == DROPPED]
+    assert [(o.article_id, o.reason) for o in dropped] == [(target["_id"], "too_large")]
+    assert summary.counts[UNCHANGED] == N_ARTICLES - 1
+    assert db[ARTICLES].find_one({"_id": target["_id"]})["title"] == OLD_TITLE
+    assert db[REVISIONS].count_documents({}) == 0
+    client.close()
