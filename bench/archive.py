@@ -385,15 +385,9 @@ class ArchiveBench:
 
         def widened(sample: Sample, rng: random.Random) -> dict:
             """A week around the sample's day, doubled until it holds RANGE_LIMIT articles."""
-            middle, half = day(sample)[0], dt.timedelta(days=3.5)
-            while True:
-                filter_ = article_filter(since=middle - half, until=middle + half)
-                if (
-                    half.days > 366 * archive_data.YEARS
-                    or count_articles(db, filter_) >= RANGE_LIMIT
-                ):
-                    return filter_
-                half *= 2
+            middle = day(sample)[0]
+            return widen(db, RANGE_LIMIT, dt.timedelta(days=3.5),
+                         lambda half: article_filter(since=middle - half, until=middle + half))[0]
 
         def day(sample: Sample) -> tuple[dt.datetime, dt.datetime]:
             return day_start(sample.day), day_start(sample.day + dt.timedelta(days=1))
@@ -481,14 +475,10 @@ class ArchiveBench:
         """The first day of a window ending on the sample's day, 30 days long, doubled until the
         sample's edition and section hold a page of ``rficrawl articles`` in it (PAGE articles),
         so that the command lists as many at every size of the archive (counted, untimed)."""
-        days = 30
-        while True:
-            since = sample.day - dt.timedelta(days=days)
-            window = day_start(since), day_start(sample.day + dt.timedelta(days=1))
-            query = article_filter([sample.edition], sample.section, (), *window)
-            if days > 366 * archive_data.YEARS or count_articles(self.db, query) >= PAGE:
-                return since
-            days *= 2
+        end = day_start(sample.day + dt.timedelta(days=1))
+        _, days = widen(self.db, PAGE, dt.timedelta(days=30), lambda days: article_filter(
+            [sample.edition], sample.section, (), day_start(sample.day - days), end))
+        return sample.day - days
 
     def measure_commands(self, size: int) -> None:
         parser = build_parser()
@@ -681,6 +671,19 @@ atexit.register(peak)
 sys.argv[0] = "rficrawl"
 runpy.run_module("rficrawl", run_name="__main__", alter_sys=True)
 """
+
+
+def widen(db: Database, least: int, span: dt.timedelta,
+          window: Callable[[dt.timedelta], dict]) -> tuple[dict, dt.timedelta]:
+    """The filter ``window(span)``, with ``span`` doubled until it holds ``least`` articles (or
+    spans the whole archive), and that span: listings timed on answers of the same size at every
+    size of the archive (counted, untimed)."""
+    while span.days <= 366 * archive_data.YEARS:
+        filter_ = window(span)
+        if count_articles(db, filter_) >= least:
+            return filter_, span
+        span *= 2
+    return window(span), span
 
 
 def _expect(result: Any, what: Any) -> Any:
