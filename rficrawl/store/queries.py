@@ -106,8 +106,7 @@ def newest_first(
     ``fields`` (with ``_id``) are all that come back when given: a listing that shows a few
     fields of each article then does not have whole articles (~11 KB each) encoded, sent and
     decoded."""
-    projection = dict.fromkeys(fields, 1) if fields is not None else None
-    cursor = db[ARTICLES].find(query, projection).sort("published_at", DESCENDING)
+    cursor = db[ARTICLES].find(query, fields).sort("published_at", DESCENDING)
     return cursor.limit(limit) if limit else cursor
 
 
@@ -121,6 +120,5 @@ def earlier_versions(
 ) -> list[dict[str, Any]]:
     """The stored earlier versions of an article, oldest first; only ``fields`` (with ``_id``) of
     each when given (a version holds the whole earlier article)."""
-    projection = dict.fromkeys(fields, 1) if fields is not None else None
-    cursor = db[REVISIONS].find({"article_id": article_id}, projection)
+    cursor = db[REVISIONS].find({"article_id": article_id}, fields)
     return list(cursor.sort("revision", ASCENDING))
