@@ -191,7 +191,6 @@ class FirstAnswerTimeout:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.timeout = crawler.settings.getfloat("RFICRAWL_HEALTH_UNREACHABLE_TIMEOUT")
-        self.answered = False
         self.rule: UnreachableSite | None = None
 
     @classmethod
@@ -200,7 +199,8 @@ class FirstAnswerTimeout:
 
     def process_request(self, request: Any) -> None:
         meta = request.meta
-        if self.answered:
+        # The site has answered once: the downloader's own count, which the rule reads too.
+        if self.crawler.stats.get_value("downloader/response_count"):
             # A request bounded before the first answer and sent again (a retry) gets its own
             # timeout back.
             if meta.pop(BOUNDED, False):
@@ -215,7 +215,3 @@ class FirstAnswerTimeout:
             if current is None or current > self.timeout:
                 meta["download_timeout"] = self.timeout
                 meta[BOUNDED] = True
-
-    def process_response(self, request: Any, response: Any) -> Any:
-        self.answered = True
-        return response
