@@ -175,6 +175,7 @@ class Reextraction:
                 outcome.message = f"{outcome.article_id}: the store refused the new version ({why})"
             self._count(outcome, report)
 
+
 class Rereading:
     """Stored articles' pages read back from their records and extracted with today's extractor
     (the files found in ``places``, the last few kept open): what a run makes of each, without
