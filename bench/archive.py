@@ -30,7 +30,9 @@ the store's writer, and a crawls history) and grows it size after size. At each 
   and the process's own peak RSS (its VmHWM, printed as it exits; not wait4's ru_maxrss, which
   on Linux also holds the peak of the process that started it, this bench);
 - upserts through the store's writer, in batches of STORE_BATCH_SIZE as the pipeline sends them:
-  new articles, unchanged ones (fetched again), changed ones (a new revision), as articles/s: the
+  new articles (published in the last three days, as a crawl finds them; and, unjudged, new ones
+  dated like the archive's, over 25 years: a backfill written out of order), unchanged ones
+  (fetched again), changed ones (a new revision), as articles/s: the
   median of the batches' rates (--upserts articles of each kind, five batches by default; one or
   two batches measured a moment of the server's as much as its size), with the slowest batch and
   the overall rate;
@@ -569,11 +571,15 @@ class ArchiveBench:
         rng.shuffle(pool)
         unchanged_pool, changed_pool = pool[: len(pool) // 2], pool[len(pool) // 2 :]
 
-        def new_docs() -> Iterator[dict]:
+        def new_docs(recent: bool) -> Iterator[dict]:
             while True:
                 serial = self.next_serial
                 self.next_serial += 1
-                item = self.stream.article(serial, fetched_at=now)
+                # As a crawl finds them: published in the last three days (their keys land at the
+                # newest end of the date indexes), or, unjudged, dated like the archive's (a
+                # backfill written out of order, every key anywhere in its index).
+                day = (now - dt.timedelta(days=serial % 3)).date() if recent else None
+                item = self.stream.article(serial, fetched_at=now, day=day)
                 self._offer(serial, item)
                 self.dirty.add(serial)
                 yield to_document(item)
@@ -584,10 +590,11 @@ class ArchiveBench:
                 item = self.stream.article(sample.serial, fetched_at=now)
                 yield to_document(self.stream.edited(sample.serial, item, 1, now) if edit else item)
 
-        for label, docs, field_ in (
-            ("new", new_docs(), "new"),
-            ("unchanged", again(unchanged_pool, False), "unchanged"),
-            ("changed", again(changed_pool, True), "updated"),
+        for label, docs, field_, kind in (
+            ("new", new_docs(True), "new", UPSERT),
+            ("new, dated over 25 years", new_docs(False), "new", INFO),
+            ("unchanged", again(unchanged_pool, False), "unchanged", UPSERT),
+            ("changed", again(changed_pool, True), "updated", UPSERT),
         ):
             written = 0
             seconds = 0.0
@@ -603,7 +610,7 @@ class ArchiveBench:
                     # A server too slow for the client's timeout: reported, and the run goes on.
                     seconds += time.perf_counter() - started
                     progress(f"  upserts {label}: FAILED after {seconds:.0f} s: {exc}")
-                    self.figure(f"upserts, {label} (articles/s)", UPSERT, "/s").failed[size] = (
+                    self.figure(f"upserts, {label} (articles/s)", kind, "/s").failed[size] = (
                         f"failed after {seconds:.0f} s"
                     )
                     break
@@ -615,7 +622,7 @@ class ArchiveBench:
                     progress(f"  upserts {label}: warning: a batch of {len(chunk)} gave {result}")
                 if seconds >= self.args.budget:
                     break
-            figure = self.figure(f"upserts, {label} (articles/s)", UPSERT, "/s")
+            figure = self.figure(f"upserts, {label} (articles/s)", kind, "/s")
             if size in figure.failed or not rates:
                 continue
             figure.values[size] = rates
