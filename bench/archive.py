@@ -30,7 +30,12 @@ the store's writer, and a crawls history) and grows it size after size. At each 
   and the process's own peak RSS (its VmHWM, printed as it exits; not wait4's ru_maxrss, which
   on Linux also holds the peak of the process that started it, this bench);
 - upserts through the store's writer, in batches of STORE_BATCH_SIZE as the pipeline sends them:
-  new articles, unchanged ones (fetched again), changed ones (a new revision), as articles/s;
+  new articles (published in the last three days, as a crawl finds them; and, unjudged, new ones
+  dated like the archive's, over 25 years: a backfill written out of order), unchanged ones
+  (fetched again), changed ones (a new revision), as articles/s: the
+  median of the batches' rates (--upserts articles of each kind, five batches by default; one or
+  two batches measured a moment of the server's as much as its size), with the slowest batch and
+  the overall rate;
 - disk bytes per article (dbStats, and the data folder of an embedded server).
 
 Each timed figure is run up to --repeat times, stopping once --budget seconds are spent (after at
@@ -566,11 +571,15 @@ class ArchiveBench:
         rng.shuffle(pool)
         unchanged_pool, changed_pool = pool[: len(pool) // 2], pool[len(pool) // 2 :]
 
-        def new_docs() -> Iterator[dict]:
+        def new_docs(recent: bool) -> Iterator[dict]:
             while True:
                 serial = self.next_serial
                 self.next_serial += 1
-                item = self.stream.article(serial, fetched_at=now)
+                # As a crawl finds them: published in the last three days (their keys land at the
+                # newest end of the date indexes), or, unjudged, dated like the archive's (a
+                # backfill written out of order, every key anywhere in its index).
+                day = (now - dt.timedelta(days=serial % 3)).date() if recent else None
+                item = self.stream.article(serial, fetched_at=now, day=day)
                 self._offer(serial, item)
                 self.dirty.add(serial)
                 yield to_document(item)
@@ -581,13 +590,15 @@ class ArchiveBench:
                 item = self.stream.article(sample.serial, fetched_at=now)
                 yield to_document(self.stream.edited(sample.serial, item, 1, now) if edit else item)
 
-        for label, docs, field_ in (
-            ("new", new_docs(), "new"),
-            ("unchanged", again(unchanged_pool, False), "unchanged"),
-            ("changed", again(changed_pool, True), "updated"),
+        for label, docs, field_, kind in (
+            ("new", new_docs(True), "new", UPSERT),
+            ("new, dated over 25 years", new_docs(False), "new", INFO),
+            ("unchanged", again(unchanged_pool, False), "unchanged", UPSERT),
+            ("changed", again(changed_pool, True), "updated", UPSERT),
         ):
             written = 0
             seconds = 0.0
+            rates: list[float] = []  # one per batch
             while written < total:
                 chunk = [doc for _, doc in zip(range(min(batch, total - written)), docs)]
                 if not chunk:
@@ -599,22 +610,27 @@ class ArchiveBench:
                     # A server too slow for the client's timeout: reported, and the run goes on.
                     seconds += time.perf_counter() - started
                     progress(f"  upserts {label}: FAILED after {seconds:.0f} s: {exc}")
-                    self.figure(f"upserts, {label} (articles/s)", UPSERT, "/s").failed[size] = (
+                    self.figure(f"upserts, {label} (articles/s)", kind, "/s").failed[size] = (
                         f"failed after {seconds:.0f} s"
                     )
                     break
-                seconds += time.perf_counter() - started
+                took = time.perf_counter() - started
+                seconds += took
                 written += len(chunk)
+                rates.append(len(chunk) / took if took else 0.0)
                 if getattr(result, field_) != len(chunk):
                     progress(f"  upserts {label}: warning: a batch of {len(chunk)} gave {result}")
                 if seconds >= self.args.budget:
                     break
-            figure = self.figure(f"upserts, {label} (articles/s)", UPSERT, "/s")
-            if size in figure.failed:
+            figure = self.figure(f"upserts, {label} (articles/s)", kind, "/s")
+            if size in figure.failed or not rates:
                 continue
-            figure.values[size] = [written / seconds if seconds else 0.0]
-            rate = _format(figure.median(size), "/s")
-            progress(f"  upserts {label}: {written:,} in {seconds:.1f} s ({rate})")
+            figure.values[size] = rates
+            progress(
+                f"  upserts {label}: {written:,} in {seconds:.1f} s "
+                f"({_format(written / seconds, '/s')} overall; batches of {batch}: median "
+                f"{_format(figure.median(size), '/s')}, slowest {_format(min(rates), '/s')})"
+            )
 
     # --- disk -----------------------------------------------------------------------------------
 
@@ -741,7 +757,8 @@ def verdict(figure: Figure, sizes: list[int]) -> tuple[str, str]:
 
 def report(bench: ArchiveBench, server: str) -> None:
     sizes = bench.sizes
-    print(f"\n{server}; seed {bench.args.seed}; times are median / p90 of the runs (n)")
+    print(f"\n{server}; seed {bench.args.seed}; times are median / p90 of the runs (n); "
+          "upserts are the median / slowest of their batches (n)")
     header = ["figure", *(f"{s:,}" for s in sizes), "growth", "target", "verdict"]
     rows = []
     for figure in bench.figures.values():
@@ -758,6 +775,10 @@ def report(bench: ArchiveBench, server: str) -> None:
                 answer = "" if returned is None else f", {returned:g} returned"
                 cells.append(f"{_format(figure.median(size), 'ms')} / "
                              f"{_format(figure.p90(size), 'ms')} ({n}{wrong}{answer})")  # fmt: skip
+            elif figure.unit == "/s" and len(figure.values[size]) > 1:  # upserts, per batch
+                rates = figure.values[size]
+                cells.append(f"{_format(figure.median(size), '/s')} / "
+                             f"{_format(min(rates), '/s')} ({len(rates)})")  # fmt: skip
             else:
                 cells.append(_format(figure.median(size), figure.unit))
         if figure.failed:
@@ -850,8 +871,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--upserts",
         type=int,
-        default=2 * STORE_DEFAULTS["STORE_BATCH_SIZE"],
-        help="articles of each upsert kind (default %(default)s)",
+        default=5 * STORE_DEFAULTS["STORE_BATCH_SIZE"],
+        help="articles of each upsert kind, in the pipeline's batches (default %(default)s; "
+        "the figure is the batches' median rate)",
     )
     parser.add_argument("--chart", type=Path, help="draw the medians into FILE.svg or FILE.png")
     parser.add_argument(

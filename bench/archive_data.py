@@ -292,8 +292,13 @@ class ArchiveStream:
             return 0
         return 2 if rng.random() < 0.2 else 1
 
-    def article(self, serial: int, fetched_at: dt.datetime | None = None) -> dict[str, Any]:
-        edition, day = self._cluster(serial)
+    def article(
+        self, serial: int, fetched_at: dt.datetime | None = None, day: dt.date | None = None
+    ) -> dict[str, Any]:
+        """Article ``serial`` of the archive; ``day`` publishes it on that day instead of its
+        cluster's (an article a crawl finds new today), its URL and content id dated so."""
+        edition, cluster_day = self._cluster(serial)
+        day = day or cluster_day
         text = self.corpus.editions[edition]
         template = self.corpus.template
         rng = self._rng_for(serial)

@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import difflib
 import json
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pymongo.errors import PyMongoError
@@ -37,6 +38,7 @@ from rficrawl.warc.reextract import (
     Outcome,
     Reextraction,
     Summary,
+    available_cpus,
 )
 
 
@@ -56,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--url", help="only this article (its URL or content_id)")
     parser.add_argument("--dry-run", action="store_true",
                         help="write nothing; print what would change, with a diff per field")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=available_cpus(), metavar="N",
+                        help="worker processes that read and extract the pages (default: the "
+                        "CPUs this process may use, %(default)s here; 1 extracts in this process, "
+                        "reading ahead in a thread)")
     add_place_arguments(parser)
     add_store_arguments(parser)
     parser.set_defaults(func=run, section=None, tag=[], search=None)
@@ -78,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
             docs = db[ARTICLES].find(query, batch_size=CURSOR_BATCH)
         if not args.dry_run:
             ensure_indexes(db)
-        run = Reextraction(db, places, dry_run=args.dry_run)
+        # One article is not worth starting processes for.
+        jobs = 1 if args.url else args.jobs
+        run = Reextraction(db, places, dry_run=args.dry_run, jobs=jobs)
         with Progress(TextColumn("reextract"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=errors, transient=True) as progress:
             task = progress.add_task("reextract", total=total)
@@ -93,8 +101,23 @@ def run(args: argparse.Namespace) -> int:
             summary = run.run(docs, report)
     except PyMongoError as exc:
         raise CommandError(f"MongoDB error: {exc}") from None
+    except BrokenProcessPool:
+        raise CommandError("a worker process died (killed, or out of memory?): nothing of its "
+                           "window was written, and the versions written so far stay; run "
+                           "again (what is unchanged is skipped quickly), with fewer --jobs if "
+                           "memory is short") from None
     _print_summary(console, summary, args.dry_run, places)
     return 1 if summary.counts[SKIPPED] else 0
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{jobs}: at least 1 (1 extracts in this process)")
+    return jobs
 
 
 def _one(db, key: str) -> dict[str, Any]:

@@ -11,20 +11,29 @@ is and counted ``dropped`` with the reason; an article whose record cannot be re
 or damaged, a record of another page...) is counted ``skipped`` with the reason and reported
 alone: the run goes on.
 
-Reading a record (the file, its gzip member's decompression, warcio's parsing) and the store's
-cursor are done ahead in a thread of its own (:class:`ReadAhead`) while the main thread extracts:
-the decompression, the file reads and the cursor's network waits release the GIL, so on a machine
-with a core to spare they cost the extraction little.
+With ``jobs`` above 1 (``rficrawl reextract --jobs``, by default the CPUs this process may use),
+worker processes (:func:`in_workers`) each read and extract windows of stored articles, handed out
+in the cursor's order while more are read from the store; the outcomes come back in that order and
+the main process writes the changed versions, so that a run gives the same outcomes, counts and
+revisions whatever its ``jobs``. With one job, reading a record (the file, its gzip member's
+decompression, warcio's parsing) and the store's cursor are done ahead in a thread of its own
+(:class:`ReadAhead`) while the main thread extracts: the decompression, the file reads and the
+cursor's network waits release the GIL, so on a machine with a core to spare they cost the
+extraction little.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import multiprocessing
+import os
 import queue
+import signal
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +61,14 @@ READ_AHEAD = 16
 WINDOWS_AHEAD = 4
 # Stored articles per batch of the store's cursor (each batch is one round trip).
 CURSOR_BATCH = 100
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or taskset limits it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 @dataclass
@@ -94,28 +111,28 @@ def same_page(record_url: str, stored_url: str) -> bool:
 
 
 class Reextraction:
-    """One run over stored articles (a dry run writes nothing and keeps the documents)."""
+    """One run over stored articles (a dry run writes nothing and keeps the documents);
+    ``jobs`` above 1 extracts in that many worker processes."""
 
     def __init__(self, db: Database, places: Sequence[Path], *, dry_run: bool = False,
-                 batch_size: int = WRITE_BATCH) -> None:
+                 batch_size: int = WRITE_BATCH, jobs: int = 1) -> None:
         self.db = db
         self.places = list(places)
         self.dry_run = dry_run
         self.batch_size = batch_size
+        self.jobs = max(1, jobs)
         self.writer = ArticleWriter(db, reason=REASON, compare_fields=True)
-        self.files = Files()
+        self.pages = Rereading(self.places)
         self.summary = Summary()
-        self._paths: dict[str, Path] = {}
         self._pending: list[Outcome] = []
 
     def run(self, stored: Iterable[dict[str, Any]],
             report: Callable[[Outcome], None] = lambda outcome: None) -> Summary:
         """Re-extract each stored article, write the changed ones in batches, and call
         ``report`` with every outcome (a revised one once it is written)."""
-        ahead = ReadAhead(stored, self._read)
+        outcomes = self._outcomes(stored)
         try:
-            for doc, record in ahead:
-                outcome = self.one(doc, record)
+            for outcome in outcomes:
                 if outcome.kind == REVISED and not self.dry_run:
                     self._pending.append(outcome)
                     if len(self._pending) >= self.batch_size:
@@ -124,9 +141,21 @@ class Reextraction:
                     self._count(outcome, report)
             self._flush(report)
         finally:
-            ahead.close()
-            self.files.close()
+            outcomes.close()
         return self.summary
+
+    def _outcomes(self, stored: Iterable[dict[str, Any]]) -> Iterator[Outcome]:
+        """The outcome of each stored article, in the cursor's order."""
+        if self.jobs > 1:
+            yield from in_workers(stored, self.places, self.jobs)
+            return
+        ahead = ReadAhead(stored, self.pages.read)
+        try:
+            for doc, record in ahead:
+                yield self.pages.one(doc, record)
+        finally:
+            ahead.close()
+            self.pages.close()
 
     def _count(self, outcome: Outcome, report: Callable[[Outcome], None]) -> None:
         self.summary.add(outcome)
@@ -146,7 +175,16 @@ class Reextraction:
                 outcome.message = f"{outcome.article_id}: the store refused the new version ({why})"
             self._count(outcome, report)
 
-    # --- One article ---------------------------------------------------------------------
+
+class Rereading:
+    """Stored articles' pages read back from their records and extracted with today's extractor
+    (the files found in ``places``, the last few kept open): what a run makes of each, without
+    the store."""
+
+    def __init__(self, places: Sequence[Path]) -> None:
+        self.places = list(places)
+        self.files = Files()
+        self._paths: dict[str, Path] = {}
 
     def one(self, stored: dict[str, Any],
             read: PageRecord | RecordError | None = None) -> Outcome:
@@ -205,11 +243,80 @@ class Reextraction:
             raise RecordError("missing_file", f"{path}: cannot be read ({exc})") from None
         return read_at(stream, location.file, location.offset, location.length)
 
-    def _read(self, location: Location) -> PageRecord | RecordError:
+    def read(self, location: Location) -> PageRecord | RecordError:
+        """The record at ``location``, or the RecordError saying why it cannot be read."""
         try:
             return self._record(location)
         except RecordError as exc:
             return exc
+
+    def window(self, docs: list[dict[str, Any]]) -> list[Outcome]:
+        """The outcomes of a window of stored articles, their records read by file and offset."""
+        records = read_window(docs, self.read)
+        return [self.one(doc, record) for doc, record in zip(docs, records, strict=True)]
+
+    def close(self) -> None:
+        self.files.close()
+
+
+
+def read_window(docs: list[dict[str, Any]],
+                read: Callable[[Location], PageRecord | RecordError]) -> list[Any]:
+    """Each stored article's record (None for one stored without), read grouped by file in offset
+    order: a window of articles of one crawl reads its file forward."""
+    places = [Location.from_pointer(doc.get("warc")) for doc in docs]
+    records: list[Any] = [None] * len(docs)
+    wanted = [n for n, place in enumerate(places) if place is not None]
+    for n in sorted(wanted, key=lambda n: (places[n].file, places[n].offset)):
+        records[n] = read(places[n])
+    return records
+
+
+# --- Worker processes --------------------------------------------------------------------------
+
+_worker: Rereading | None = None
+
+
+def _start_worker(places: list[Path]) -> None:
+    global _worker
+    # Ctrl-C reaches the whole process group: the main process stops the run, and its workers
+    # are stopped by it, not midway through a window by the signal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker = Rereading(places)
+
+
+def _worker_window(docs: list[dict[str, Any]]) -> list[Outcome]:
+    assert _worker is not None, "a worker process is started by in_workers"
+    return _worker.window(docs)
+
+
+def in_workers(stored: Iterable[dict[str, Any]], places: Sequence[Path], jobs: int,
+               window: int = READ_AHEAD, waiting: int = WINDOWS_AHEAD) -> Iterator[Outcome]:
+    """The outcomes of the stored articles, extracted in ``jobs`` worker processes.
+
+    Windows of ``window`` articles are handed out in the cursor's order, at most ``waiting`` per
+    worker ahead of the caller (the cursor is read as the windows go, never whole), and their
+    outcomes are yielded in that order. The workers are forked, so that they start at once with
+    the modules loaded (they never use the parent's MongoDB connection: the main process reads
+    the store and writes). An error in a worker (or a worker killed) is raised here."""
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                               initargs=(list(places),))
+    docs = iter(stored)
+    running: deque[Future[list[Outcome]]] = deque()
+    try:
+        while True:
+            while len(running) < jobs * waiting:
+                chunk = list(itertools.islice(docs, window))
+                if not chunk:
+                    break
+                running.append(pool.submit(_worker_window, chunk))
+            if not running:
+                return
+            yield from running.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _END = object()
@@ -260,12 +367,7 @@ class ReadAhead:
                 docs = list(itertools.islice(self._stored, self._window))
                 if not docs:
                     break
-                places = [Location.from_pointer(doc.get("warc")) for doc in docs]
-                records: list[PageRecord | RecordError | None] = [None] * len(docs)
-                wanted = [n for n, place in enumerate(places) if place is not None]
-                for n in sorted(wanted, key=lambda n: (places[n].file, places[n].offset)):
-                    records[n] = self._read(places[n])
-                self._hand_on(list(zip(docs, records, strict=True)))
+                self._hand_on(list(zip(docs, read_window(docs, self._read), strict=True)))
         except Exception as exc:  # noqa: BLE001 (the cursor's, say: raised in the caller)
             self._hand_on(exc)
             return

@@ -307,7 +307,7 @@ def test_serve_refuses_a_port_where_a_server_answers(mongo_server):
 def test_launcher_page_cache_flag(tmp_path):
     """-cache-mib sets each SQLite connection's page cache (64 MiB by default, for the key tables
     of a large archive); a size below 1 MiB is refused in one line, and a server with a small
-    cache and extra SQLite parameters answers."""
+    cache, extra SQLite parameters and Go's default garbage collection (-gc-percent) answers."""
     try:
         prepare_ferretdb("ferretdb")
         launcher = ferretdb.find_launcher()
@@ -320,7 +320,8 @@ def test_launcher_page_cache_flag(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [str(launcher), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(tmp_path),
-         "-cache-mib", "4", "-sqlite-params", "_pragma=mmap_size(0)", "-log-level", "error"],
+         "-cache-mib", "4", "-sqlite-params", "_pragma=mmap_size(0)", "-gc-percent", "100",
+         "-log-level", "error"],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

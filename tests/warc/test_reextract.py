@@ -13,7 +13,7 @@ import pytest
 
 from rficrawl.store import validation
 from rficrawl.store.connection import ARTICLES, REVISIONS, connect
-from rficrawl.warc.reextract import DROPPED, UNCHANGED, Reextraction
+from rficrawl.warc.reextract import DROPPED, REVISED, SKIPPED, UNCHANGED, Reextraction, in_workers
 from tests.warc.conftest import N_ARTICLES, RFICRAWL, Crawled, rficrawl
 
 pytestmark = pytest.mark.slow
@@ -121,7 +121,8 @@ def test_a_missing_or_damaged_file_is_reported_per_article_and_the_run_goes_on(
     db[ARTICLES].update_one({"_id": moved["_id"]}, {"$set": {"warc.file": gone}})
     db[ARTICLES].update_one({"_id": revised["_id"]}, {"$set": {"title": OLD_TITLE}})
 
-    done = rficrawl("reextract", "--warc-dir", str(warc_copy), mongo_db=mongo_db)
+    # In worker processes (the default on a machine of several CPUs; forced here).
+    done = rficrawl("reextract", "--jobs", "2", "--warc-dir", str(warc_copy), mongo_db=mongo_db)
     assert done.returncode == 1, done.stdout + done.stderr  # some articles could not be re-read
     errors = done.stderr
     assert re.search(rf"^{re.escape(str(cut['_id']))}: .*cut short", errors, re.MULTILINE), errors
@@ -154,4 +155,40 @@ def test_only_a_version_to_write_is_checked_for_what_mongodb_cannot_store(
     assert summary.counts[UNCHANGED] == N_ARTICLES - 1
     assert db[ARTICLES].find_one({"_id": target["_id"]})["title"] == OLD_TITLE
     assert db[REVISIONS].count_documents({}) == 0
+    client.close()
+
+
+def test_worker_processes_give_one_process_outcomes_in_the_cursors_order(
+        crawled: Crawled, stored, warc_copy: Path, mongo_db):
+    """Windows of one article spread over two workers: the outcomes of every kind come back in
+    the cursor's order, the same as in-process, and the changed one is written by the run."""
+    client = connect(mongo_db.uri)  # as the command reads: dates come back aware, in UTC
+    db = client[mongo_db.db]
+    by_offset = sorted(stored, key=lambda doc: doc["warc"]["offset"])
+    cut, changed = by_offset[-1], by_offset[2]
+    path = warc_copy / cut["warc"]["file"]
+    with path.open("r+b") as stream:
+        stream.truncate(cut["warc"]["offset"] + cut["warc"]["length"] // 2)
+    db[ARTICLES].update_one({"_id": changed["_id"]}, {"$set": {"title": OLD_TITLE}})
+
+    def kinds(outcomes) -> list[tuple]:
+        return [(o.article_id, o.kind, o.reason, o.changed) for o in outcomes]
+
+    def cursor():  # not the stored order
+        return db[ARTICLES].find().sort("_id", -1)
+    in_process = Reextraction(db, [warc_copy], dry_run=True).pages
+    alone = [in_process.one(doc) for doc in cursor()]
+    in_process.close()
+    spread = list(in_workers(cursor(), [warc_copy], jobs=2, window=1, waiting=2))
+    assert kinds(spread) == kinds(alone)
+    assert [o.article_id for o in spread] == [doc["_id"] for doc in cursor()]
+    assert {(o.article_id, o.kind) for o in spread if o.kind != UNCHANGED} == {
+        (cut["_id"], SKIPPED), (changed["_id"], REVISED)}
+
+    outcomes = []
+    summary = Reextraction(db, [warc_copy], jobs=2).run(cursor(), outcomes.append)
+    assert sorted(kinds(outcomes)) == sorted(kinds(alone))  # a revised one once it is written
+    assert (summary.counts[REVISED], summary.counts[SKIPPED]) == (1, 1)
+    article = db[ARTICLES].find_one({"_id": changed["_id"]})
+    assert (article["title"], article["revision_reason"]) == (changed["title"], "reextract")
     client.close()

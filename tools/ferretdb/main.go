@@ -8,7 +8,7 @@
 // against FerretDB's source with the fixes in patches/ applied (see there).
 //
 // Usage: ferretdb-launcher -listen-addr 127.0.0.1:27017 -data-dir ./data/mongo [-exit-with-pid PID]
-// [-cache-mib 64] [-planner=false]
+// [-cache-mib 64] [-gc-percent 400] [-planner=false]
 package main
 
 import (
@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -40,6 +41,12 @@ func main() {
 			"indexes' key tables of a large archive, which SQLite's default of 2 MiB reads again "+
 			"from the file, page by page, at every count or listing")
 	sqliteParams := flag.String("sqlite-params", "", "extra SQLite URI parameters, e.g. _pragma=mmap_size(1073741824)")
+	gcPercent := flag.Int("gc-percent", 400,
+		"Go's GOGC: the heap grows this many percent over the live data before a collection. "+
+			"At Go's default of 100, garbage collection took about a sixth of the server's CPU in a "+
+			"listing (each document is decoded from JSON and encoded to BSON); 400 made a listing "+
+			"of 100 whole articles about a quarter faster for about 35 MB more memory at its peak. "+
+			"The GOGC environment variable, when set, wins")
 	planner := flag.Bool("planner", true,
 		"answer queries, sorts and counts from indexes; false reads and filters every document "+
 			"(indexes are still kept up to date): the reference answers for tests")
@@ -48,6 +55,10 @@ func main() {
 	if *cacheMiB < 1 {
 		fmt.Fprintf(os.Stderr, "ferretdb-launcher: -cache-mib %d: must be at least 1\n", *cacheMiB)
 		os.Exit(1)
+	}
+
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gcPercent)
 	}
 
 	params := fmt.Sprintf("_pragma=cache_size(%d)", -*cacheMiB*1024)
