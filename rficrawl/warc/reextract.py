@@ -4,12 +4,12 @@ For each stored article (the command's filters, read through the store's indexes
 ``warc`` pointer names is read back, the page is extracted again as a crawl would
 (``read_article``: the record's URL and origin, the stored ``fetched_at``), validated into a
 document as a crawl's item is (``storable_document``'s checks; the BSON one only for a version
-that is written) and compared with the stored version on every field RFI published. Only an article whose extraction changed becomes a new version, written
-by ``ArticleWriter`` like a crawl's (the earlier one kept in ``revisions``), with
-``revision_reason: "reextract"``. An article whose page the extractor now refuses is left as it
-is and counted ``dropped`` with the reason; an article whose record cannot be read (file missing
-or damaged, a record of another page...) is counted ``skipped`` with the reason and reported
-alone: the run goes on.
+that is written) and compared with the stored version on every field RFI published. Only an
+article whose extraction changed becomes a new version, written by ``ArticleWriter`` like a
+crawl's (the earlier one kept in ``revisions``), with ``revision_reason: "reextract"``. An article
+whose page the extractor now refuses is left as it is and counted ``dropped`` with the reason; an
+article whose record cannot be read (file missing or damaged, a record of another page...) is
+counted ``skipped`` with the reason and reported alone: the run goes on.
 
 With ``jobs`` above 1 (``rficrawl reextract --jobs``, by default the CPUs this process may use),
 worker processes (:func:`in_workers`) each read and extract windows of stored articles, handed out
@@ -257,7 +257,6 @@ class Rereading:
 
     def close(self) -> None:
         self.files.close()
-
 
 
 def read_window(docs: list[dict[str, Any]],
