@@ -112,8 +112,8 @@ def reextract_speed(server: MirrorServer, workdir: Path, rounds: int, jobs: int)
           f"{best_bare:.1f} articles/s, {min(r[1] for r in bare):.2f} ms CPU per article")
     for name, measured in rates.items():
         best = max(r[0] for r in measured)
-        what = ("as the command runs by default: worker processes, one per CPU"
-                if name != "--jobs 1" else "in one process: the overhead of reading back on one core")
+        what = ("in one process: the overhead of reading back on one core" if name == "--jobs 1"
+                else "in worker processes (the command's default: one per CPU)")
         print(f"reextract {name} ({what}): {best:.1f} articles/s, best of {rounds}; ratio "
               f"{best / best_bare:.2f} (target: >= 0.80); CPU per article (least of the rounds) "
               f"{min(r[1] for r in measured):.2f} ms + store server "
