@@ -32,10 +32,9 @@ the store's writer, and a crawls history) and grows it size after size. At each 
 - upserts through the store's writer, in batches of STORE_BATCH_SIZE as the pipeline sends them:
   new articles (published in the last three days, as a crawl finds them; and, unjudged, new ones
   dated like the archive's, over 25 years: a backfill written out of order), unchanged ones
-  (fetched again), changed ones (a new revision), as articles/s: the
-  median of the batches' rates (--upserts articles of each kind, five batches by default; one or
-  two batches measured a moment of the server's as much as its size), with the slowest batch and
-  the overall rate;
+  (fetched again), changed ones (a new revision), as articles/s: the median of the batches' rates
+  (--upserts articles of each kind, five batches by default; one or two batches measured a moment
+  of the server's as much as its size), with the slowest batch and the overall rate;
 - disk bytes per article (dbStats, and the data folder of an embedded server).
 
 Each timed figure is run up to --repeat times, stopping once --budget seconds are spent (after at
